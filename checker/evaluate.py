@@ -1,0 +1,139 @@
+"""evaluate(items, policy) -> results: pure, no I/O.
+
+Each rule's validator is built once (policy.py). A rule's verdict depends only on the document
+paths it reads, so verdicts are cached by those values: jobs that share a vpcConfig, role or KMS
+key are validated once per distinct value. Validation runs without Cerberus normalisation (the
+custom rules read numbers written as strings themselves), which is several times faster.
+"""
+
+from __future__ import annotations
+
+import reprlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from cerberus.errors import BasicErrorHandler, ValidationError
+
+from checker.model import Finding, FindingStatus, Job, JobResult, LoadError, Origin
+from checker.normalize import get_path
+from checker.policy import CompiledRule, Policy
+from checker.vocabulary import UNDECIDED, JobValidator
+
+_MESSAGES = BasicErrorHandler.messages
+_CACHE_LIMIT = 100_000
+_short = reprlib.Repr()
+_short.maxstring = 120
+_short.maxother = 120
+
+# (path, message, value) for each leaf error of one validation.
+Errors = tuple[tuple[str, str, Any], ...]
+
+
+def _leaf_errors(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
+    for error in errors:
+        if error.is_group_error:
+            yield from _leaf_errors(error.child_errors)
+        else:
+            yield error
+
+
+def _message(error: ValidationError) -> str:
+    if error.code == 0 and error.info:  # a custom rule's own message
+        return str(error.info[0])
+    template = _MESSAGES.get(error.code, "{0}")
+    try:
+        return template.format(*error.info, constraint=error.constraint, field=error.field,
+                               value=error.value)  # fmt: skip
+    except (IndexError, KeyError):
+        return f"fails '{error.rule}'"
+
+
+def _validate(validator: JobValidator, document: Any) -> Errors:
+    validator.validate(document, normalize=False)
+    return tuple(
+        (".".join(str(p) for p in e.document_path), _message(e), e.value)
+        for e in _leaf_errors(validator._errors)
+    )
+
+
+class Evaluator:
+    """Evaluates jobs against one policy, caching verdicts across jobs."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self._cache: dict[tuple[int, int, tuple[str, ...]], Errors] = {}
+
+    def _run(self, index: int, which: int, compiled: CompiledRule, job: Job) -> Errors:
+        validator = compiled.validator if which == 0 else compiled.when
+        assert validator is not None
+        key = (index, which, tuple(repr(get_path(job.document, p)) for p in compiled.reads))
+        cached = self._cache.get(key)
+        if cached is None:
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            cached = self._cache[key] = _validate(validator, job.document)
+        return cached
+
+    def evaluate_job(self, job: Job) -> JobResult:
+        derived = job.document.get("derived") or {}
+        opaque = {path: "is not known until apply" for path in derived.get("unknown") or ()}
+        opaque.update(
+            (path, "holds an unresolved placeholder") for path in derived.get("unresolved") or ()
+        )
+        findings: list[Finding] = []
+        for index, compiled in enumerate(self.policy.compiled):
+            if compiled.when is not None and self._run(index, 1, compiled, job):
+                continue  # the rule is not about this job
+            findings.extend(_findings(compiled, job, self._run(index, 0, compiled, job), opaque))
+        return JobResult(job, None, tuple(findings))
+
+    def evaluate(self, items: Iterable[Job | LoadError]) -> list[JobResult]:
+        results: list[JobResult] = []
+        for item in items:
+            if isinstance(item, LoadError):
+                results.append(JobResult(None, item))
+                continue
+            try:
+                results.append(self.evaluate_job(item))
+            except Exception as exc:  # a bug must not lose the job: it becomes an error result
+                origin = Origin(item.origin.path, item.origin.line, item.origin.index,
+                                item.origin.region, item.arn or item.origin.arn)  # fmt: skip
+                message = f"could not be evaluated: {type(exc).__name__}: {exc}"
+                results.append(JobResult(None, LoadError(origin, message)))
+        return results
+
+
+def _opaque_reason(path: str, opaque: dict[str, str]) -> str | None:
+    """Why ``path`` cannot be judged: it, a parent or a child is unknown or unresolved."""
+    for other, reason in opaque.items():
+        if path == other or path.startswith(other + ".") or other.startswith(path + "."):
+            return f"{other} {reason}"
+    return None
+
+
+def _findings(
+    compiled: CompiledRule, job: Job, errors: Errors, opaque: dict[str, str]
+) -> list[Finding]:
+    """Violations on known values; else one "unknown" finding when the rule could not decide."""
+    rule = compiled.rule
+    violations: list[Finding] = []
+    undecided: list[tuple[str, str, Any]] = []
+    for path, message, value in errors:
+        if message.startswith(UNDECIDED):
+            undecided.append((path, message.removeprefix(UNDECIDED), value))
+            continue
+        reason = _opaque_reason(path, opaque) if opaque else None
+        if reason is not None:
+            undecided.append((path, reason, value))
+            continue
+        violations.append(Finding(rule, FindingStatus.VIOLATED, path, f"{path}: {message}",
+                                  _short.repr(value), job.line_of(path)))  # fmt: skip
+    if violations or not undecided:
+        return violations
+    path, reason, value = undecided[0]
+    return [Finding(rule, FindingStatus.UNKNOWN, path, f"{path}: cannot decide: {reason}",
+                    _short.repr(value), job.line_of(path))]  # fmt: skip
+
+
+def evaluate(items: Iterable[Job | LoadError], policy: Policy) -> list[JobResult]:
+    return Evaluator(policy).evaluate(items)

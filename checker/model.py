@@ -1,0 +1,224 @@
+"""The domain model: small frozen values that flow from sources through evaluation to reports."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "note": 1}[self.value]
+
+
+class FindingStatus(enum.Enum):
+    VIOLATED = "violated"
+    # The rule could not decide: a value it reads is unknown (Terraform) or unresolved
+    # (a template placeholder). Reported at note level; never fails a run.
+    UNKNOWN = "unknown"
+
+
+class Outcome(enum.Enum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERRORED = "errored"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a job (or a rule) came from: a file and line, or a region and ARN."""
+
+    path: str | None = None
+    line: int = 1
+    index: int | None = None  # position of the job within a multi-job file
+    region: str | None = None
+    arn: str | None = None
+
+    def describe(self) -> str:
+        if self.path is not None:
+            return f"{self.path}:{self.line}"
+        if self.arn is not None:
+            return self.arn
+        return "<unknown>"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A customization job normalised to the GetModelCustomizationJob shape.
+
+    ``document`` also holds the ``derived`` section (see docs/job-document.md); ``lines`` maps a
+    dotted field path of ``document`` to the line it came from in the source file.
+    """
+
+    document: Mapping[str, Any]
+    origin: Origin
+    kind: str
+    lines: Mapping[str, int] = field(default_factory=dict)
+    resource: str | None = None  # Terraform resource address, when the job came from Terraform
+
+    @property
+    def name(self) -> str | None:
+        value = self.document.get("jobName")
+        return value if isinstance(value, str) else None
+
+    @property
+    def arn(self) -> str | None:
+        value = self.document.get("jobArn")
+        return value if isinstance(value, str) else None
+
+    @property
+    def key(self) -> str:
+        """A stable identifier: the ARN when known, else the source position and name."""
+        if self.arn:
+            return self.arn
+        where = self.origin.path or self.origin.region or ""
+        index = "" if self.origin.index is None else f"#{self.origin.index}"
+        return f"{where}{index}:{self.resource or self.name or '?'}"
+
+    @property
+    def label(self) -> str:
+        return self.name or self.resource or self.arn or self.key
+
+    def line_of(self, path: str) -> int:
+        """The line of ``path``, or of its nearest ancestor present in the source, or the job's."""
+        parts = path.split(".") if path else []
+        while parts:
+            line = self.lines.get(".".join(parts))
+            if line is not None:
+                return line
+            parts.pop()
+        return self.origin.line
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """A file or job that could not be read or fetched: an error result in every report."""
+
+    origin: Origin
+    message: str
+
+    @property
+    def key(self) -> str:
+        if self.origin.arn:
+            return self.origin.arn
+        index = "" if self.origin.index is None else f"#{self.origin.index}"
+        return f"{self.origin.path or '?'}{index}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    description: str
+    severity: Severity
+    schema: Mapping[str, Any]
+    pack: str
+    remediation: str = ""
+    tags: tuple[str, ...] = ()
+    when: Mapping[str, Any] | None = None
+    origin: Origin = Origin()
+    help_uri: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    status: FindingStatus
+    path: str  # dotted field path in the normalised document; "" for the whole job
+    message: str
+    value: Any
+    line: int
+
+    @property
+    def severity(self) -> Severity:
+        return self.rule.severity if self.status is FindingStatus.VIOLATED else Severity.NOTE
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """Everything known about one job asked for: evaluated (with findings) or errored."""
+
+    job: Job | None
+    error: LoadError | None = None
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.error is not None:
+            return Outcome.ERRORED
+        if any(f.status is FindingStatus.VIOLATED for f in self.findings):
+            return Outcome.FAILED
+        return Outcome.PASSED
+
+    @property
+    def key(self) -> str:
+        if self.job is not None:
+            return self.job.key
+        assert self.error is not None
+        return self.error.key
+
+    @property
+    def origin(self) -> Origin:
+        if self.job is not None:
+            return self.job.origin
+        assert self.error is not None
+        return self.error.origin
+
+
+@dataclass(frozen=True)
+class Report:
+    results: tuple[JobResult, ...]
+    rules: tuple[Rule, ...]
+    fail_on: Severity | None = Severity.ERROR
+    skipped_files: tuple[str, ...] = ()
+    policy_sources: tuple[str, ...] = ()
+
+    def findings(self) -> list[tuple[JobResult, Finding]]:
+        return [(result, finding) for result in self.results for finding in result.findings]
+
+    def failing(self) -> list[Finding]:
+        """Violations at or above the fail threshold; unknown findings never fail a run."""
+        if self.fail_on is None:
+            return []
+        threshold = self.fail_on.rank
+        return [
+            f
+            for _, f in self.findings()
+            if f.status is FindingStatus.VIOLATED and f.severity.rank >= threshold
+        ]
+
+    def summary(self) -> dict[str, Any]:
+        """The counts every format reports, computed in one place so that they always agree."""
+        outcomes = {o.value: 0 for o in Outcome}
+        for result in self.results:
+            outcomes[result.outcome.value] += 1
+        by_severity = {s.value: 0 for s in Severity}
+        unknown = 0
+        for _, finding in self.findings():
+            if finding.status is FindingStatus.UNKNOWN:
+                unknown += 1
+            else:
+                by_severity[finding.rule.severity.value] += 1
+        return {
+            "jobs": len(self.results),
+            **outcomes,
+            "findings": sum(by_severity.values()),
+            "bySeverity": by_severity,
+            "unknown": unknown,
+            "failing": len(self.failing()),
+            "skippedFiles": len(self.skipped_files),
+        }
+
+    @property
+    def exit_code(self) -> int:
+        """3 when some job could not be read, else 1 when a finding fails the run, else 0."""
+        if any(r.error is not None for r in self.results):
+            return 3
+        return 1 if self.failing() else 0

@@ -1,0 +1,373 @@
+"""Every job shape -> the GetModelCustomizationJob shape, plus a ``derived`` section of facts.
+
+The derived facts (documented in docs/job-document.md) give rules what the raw API fields only
+imply: the job's account, region and partition, the effective customization type, every data S3
+URI with its role, the base-model id and family, the KMS key form, and which values are not known
+(Terraform) or not resolved (template placeholders).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from checker.packs import hyperparameter_families
+
+GET_RESPONSE = "get-response"
+CREATE_REQUEST = "create-request"
+TERRAFORM = "terraform"
+TERRAFORM_PLAN = "terraform-plan"
+
+# Create-request (and boto3 kwargs) names that differ from the Get response.
+_CREATE_TO_GET = {
+    "customModelName": "outputModelName",
+    "baseModelIdentifier": "baseModelArn",
+    "customModelKmsKeyId": "outputModelKmsKeyArn",
+    "jobTags": "tags",
+}
+_GET_MARKERS = ("jobArn", "baseModelArn", "outputModelName")
+_CREATE_MARKERS = ("customModelName", "baseModelIdentifier")
+_DROPPED = ("ResponseMetadata",)
+
+# Terraform aws_bedrock_custom_model -> Get shape. A tuple names a nested block:
+# (Get name, is a list of blocks, the block's own field map).
+_TfMap = Mapping[str, "str | tuple[str, bool, _TfMap]"]
+TERRAFORM_FIELDS: _TfMap = {
+    "job_name": "jobName",
+    "custom_model_name": "outputModelName",
+    "base_model_identifier": "baseModelArn",
+    "role_arn": "roleArn",
+    "custom_model_kms_key_id": "outputModelKmsKeyArn",
+    "customization_type": "customizationType",
+    "hyperparameters": "hyperParameters",
+    "job_arn": "jobArn",
+    "custom_model_arn": "outputModelArn",
+    "job_status": "status",
+    "tags": "tags",
+    "training_data_config": ("trainingDataConfig", False, {"s3_uri": "s3Uri"}),
+    "output_data_config": ("outputDataConfig", False, {"s3_uri": "s3Uri"}),
+    "validation_data_config": (
+        "validationDataConfig",
+        False,
+        {"validator": ("validators", True, {"s3_uri": "s3Uri"})},
+    ),
+    "vpc_config": (
+        "vpcConfig",
+        False,
+        {"subnet_ids": "subnetIds", "security_group_ids": "securityGroupIds"},
+    ),
+    "training_metrics": ("trainingMetrics", False, {"training_loss": "trainingLoss"}),
+    "validation_metrics": ("validationMetrics", True, {"validation_loss": "validationLoss"}),
+}
+
+_PLACEHOLDER = re.compile(
+    r"\{\{?\s*[A-Za-z_][\w.-]*\s*\}?\}"  # {account_id}, {{ bucket }}
+    r"|<[A-Za-z_][\w .-]*>"  # <YOUR_BUCKET>
+    r"|\$\{[^}]*\}"  # ${var}
+    r"|\$[A-Z][A-Z0-9_]{2,}"  # $ACCOUNT_ID
+)
+_ARN = re.compile(r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.*)$")
+_KEY_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
+
+
+def classify(data: Any) -> str | None:
+    """The API shape of a JSON/YAML mapping, or None when it is not a customization job."""
+    if not isinstance(data, dict) or "jobName" not in data:
+        return None
+    if any(key in data for key in _CREATE_MARKERS):
+        return CREATE_REQUEST
+    if any(key in data for key in _GET_MARKERS):
+        return GET_RESPONSE
+    return None
+
+
+def parse_arn(value: Any) -> dict[str, str] | None:
+    if not isinstance(value, str):
+        return None
+    match = _ARN.match(value)
+    return match.groupdict() if match else None
+
+
+def from_api(data: Mapping[str, Any], kind: str, lines: Mapping[str, int]) -> tuple[dict[str, Any], dict[str, int]]:
+    """A Get response or Create request -> the Get shape; line paths renamed alongside."""
+    renames = _CREATE_TO_GET if kind == CREATE_REQUEST else {}
+    document: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _DROPPED:
+            continue
+        document[renames.get(key, key)] = value
+    if kind == CREATE_REQUEST and isinstance(document.get("tags"), list):
+        document["tags"] = _tag_map(document["tags"])
+    renamed: dict[str, int] = {}
+    for path, line in lines.items():
+        head, dot, rest = path.partition(".")
+        renamed[renames.get(head, head) + dot + rest] = line
+    return document, renamed
+
+
+def _tag_map(tags: list[Any]) -> Any:
+    """``[{key, value}]`` (the API's tag list) -> ``{key: value}``, which rules can address."""
+    if all(isinstance(t, dict) and "key" in t for t in tags):
+        return {str(t["key"]): t.get("value") for t in tags}
+    return tags
+
+
+def from_terraform(
+    values: Mapping[str, Any], tf_unknown: set[str], tf_lines: Mapping[str, int]
+) -> tuple[dict[str, Any], dict[str, int], set[str]]:
+    """Terraform resource attributes -> the Get shape, with unknown and line paths translated.
+
+    ``tf_unknown`` holds Terraform paths whose value is known only after apply; a string holding
+    an interpolation (``${var.x}``, as read from .tf files) is unknown too.
+    """
+    document: dict[str, Any] = {}
+    unknown: set[str] = set()
+    lines: dict[str, int] = {}
+    _translate_block(values, TERRAFORM_FIELDS, "", "", document, tf_unknown, unknown, tf_lines, lines)
+    params = document.get("hyperParameters")
+    if isinstance(params, dict):
+        # hyperparameters is map(string) in Terraform: numbers are converted to strings.
+        document["hyperParameters"] = {
+            k: (str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v)
+            for k, v in params.items()
+        }
+    return document, lines, unknown
+
+
+def _translate_block(
+    block: Mapping[str, Any],
+    fields: _TfMap,
+    tf_prefix: str,
+    prefix: str,
+    out: dict[str, Any],
+    tf_unknown: set[str],
+    unknown: set[str],
+    tf_lines: Mapping[str, int],
+    lines: dict[str, int],
+) -> None:
+    for tf_key, spec in fields.items():
+        tf_path = tf_prefix + tf_key
+        name = spec if isinstance(spec, str) else spec[0]
+        path = prefix + name
+        if tf_path in tf_lines:
+            lines[path] = tf_lines[tf_path]
+        if tf_path in tf_unknown:
+            out[name] = "(known after apply)"
+            unknown.add(path)
+            continue
+        if tf_key not in block or block[tf_key] is None:
+            continue
+        value = block[tf_key]
+        if isinstance(spec, str):
+            out[name] = value
+            for sub_path, leaf in _leaves(value, path):
+                if isinstance(leaf, str) and "${" in leaf:
+                    unknown.add(sub_path)
+            for sub_tf in [p for p in tf_unknown if p.startswith(tf_path + ".")]:
+                unknown.add(path + sub_tf[len(tf_path) :])
+            continue
+        _, is_list, sub_fields = spec
+        if isinstance(value, str) and "${" in value:
+            out[name] = value  # a whole block given by a dynamic expression
+            unknown.add(path)
+            continue
+        blocks = value if isinstance(value, list) else [value]
+        blocks = [b for b in blocks if isinstance(b, dict)]
+        if not blocks:
+            continue
+        if is_list:
+            items: list[Any] = []
+            for index, sub_block in enumerate(blocks):
+                item: dict[str, Any] = {}
+                _translate_block(
+                    sub_block, sub_fields, f"{tf_path}.{index}.", f"{path}.{index}.",
+                    item, tf_unknown, unknown, tf_lines, lines,
+                )  # fmt: skip
+                items.append(item)
+            out[name] = items
+        else:
+            item = {}
+            _translate_block(
+                blocks[0], sub_fields, f"{tf_path}.0.", f"{path}.",
+                item, tf_unknown, unknown, tf_lines, lines,
+            )  # fmt: skip
+            out[name] = item
+
+
+def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """Every (dotted path, scalar) in a JSON-like value, iteratively."""
+    stack = [(path, value)]
+    while stack:
+        current, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((f"{current}.{k}" if current else str(k), v) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((f"{current}.{i}" if current else str(i), v) for i, v in enumerate(node))
+        else:
+            yield current, node
+
+
+def _get(document: Mapping[str, Any], path: str) -> Any:
+    node: Any = document
+    for part in path.split("."):
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def get_path(document: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path (list items by index), or None."""
+    return _get(document, path)
+
+
+def model_family(model_id: str | None) -> str | None:
+    if not model_id:
+        return None
+    for family, entry in hyperparameter_families().items():
+        if any(fnmatch.fnmatchcase(model_id, pattern) for pattern in entry.get("models") or ()):
+            return family
+    return None
+
+
+def _model_id(identifier: Any) -> str | None:
+    """``arn:...:foundation-model/amazon.titan-text-lite-v1:0:4k`` -> ``amazon.titan-text-lite-v1:0:4k``."""
+    if not isinstance(identifier, str) or not identifier:
+        return None
+    if identifier.startswith("arn:"):
+        return identifier.rsplit("/", 1)[-1] if "/" in identifier else None
+    return identifier
+
+
+def _kms_form(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return "invalid"
+    arn = parse_arn(value)
+    if arn is not None:
+        if arn["service"] != "kms":
+            return "invalid"
+        if arn["resource"].startswith("key/"):
+            return "key-arn"
+        if arn["resource"].startswith("alias/"):
+            return "alias-arn"
+        return "invalid"
+    if value.startswith("alias/"):
+        return "alias"
+    if _KEY_ID.match(value):
+        return "key-id"
+    return "invalid"
+
+
+def _data_uris(document: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+    """(role, source path, uri) for every S3 location the job reads or writes."""
+    found: list[tuple[str, str, Any]] = []
+    if _get(document, "trainingDataConfig.s3Uri") is not None:
+        found.append(("training", "trainingDataConfig.s3Uri", _get(document, "trainingDataConfig.s3Uri")))
+    log_path = "trainingDataConfig.invocationLogsConfig.invocationLogSource.s3Uri"
+    if _get(document, log_path) is not None:
+        found.append(("invocationLogs", log_path, _get(document, log_path)))
+    validators = _get(document, "validationDataConfig.validators")
+    if isinstance(validators, list):
+        for index, validator in enumerate(validators):
+            if isinstance(validator, dict) and validator.get("s3Uri") is not None:
+                path = f"validationDataConfig.validators.{index}.s3Uri"
+                found.append(("validation", path, validator["s3Uri"]))
+    if _get(document, "outputDataConfig.s3Uri") is not None:
+        found.append(("output", "outputDataConfig.s3Uri", _get(document, "outputDataConfig.s3Uri")))
+    return found
+
+
+def split_s3_uri(uri: Any) -> tuple[str, str] | None:
+    if not isinstance(uri, str) or not uri.startswith("s3://"):
+        return None
+    bucket, _, key = uri[5:].partition("/")
+    return bucket, key
+
+
+def finish(
+    document: dict[str, Any], lines: dict[str, int], kind: str, unknown: set[str]
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """Add the ``derived`` section; returns the document and its line map, both completed."""
+    document.pop("derived", None)  # a committed snapshot's derived facts are recomputed
+    unresolved: list[str] = []
+    for path, value in _leaves(document, ""):
+        if path in unknown or not isinstance(value, str):
+            continue
+        if _PLACEHOLDER.search(value) and kind not in (TERRAFORM, TERRAFORM_PLAN):
+            unresolved.append(path)
+    unresolved.sort()
+    opaque = set(unknown) | set(unresolved)
+
+    def known(path: str) -> Any:
+        return None if path in opaque else _get(document, path)
+
+    # The job's own ARNs first, then the role's, then other regional ARNs.
+    account_sources = ("jobArn", "outputModelArn", "roleArn", "outputModelKmsKeyArn",
+                       "customizationConfig.rftConfig.graderConfig.lambdaGrader.lambdaArn")  # fmt: skip
+    region_sources = ("jobArn", "outputModelArn", "outputModelKmsKeyArn", "baseModelArn",
+                      "customizationConfig.rftConfig.graderConfig.lambdaGrader.lambdaArn")  # fmt: skip
+    account = region = partition = None
+    for path in account_sources:
+        arn = parse_arn(known(path))
+        if arn and re.fullmatch(r"\d{12}", arn["account"]):
+            account = arn["account"]
+            break
+    for path in region_sources:
+        arn = parse_arn(known(path))
+        if arn and arn["region"]:
+            region = arn["region"]
+            break
+    for path in account_sources + region_sources:
+        arn = parse_arn(known(path))
+        if arn and arn["partition"]:
+            partition = arn["partition"]
+            break
+
+    derived_lines: dict[str, int] = {}
+    data_uris = []
+    for index, (role, path, uri) in enumerate(_data_uris(document)):
+        parts = split_s3_uri(uri)
+        data_uris.append({"role": role, "uri": uri, "bucket": parts[0] if parts else None,
+                          "key": parts[1] if parts else None, "path": path})  # fmt: skip
+        if path in lines:
+            derived_lines[f"derived.dataUris.{index}"] = lines[path]
+        if path in opaque:
+            unknown.add(f"derived.dataUris.{index}")
+    teacher_path = "customizationConfig.distillationConfig.teacherModelConfig.teacherModelIdentifier"
+    base_id = _model_id(known("baseModelArn"))
+    for index, path in enumerate(unresolved):
+        if path in lines:
+            derived_lines[f"derived.unresolved.{index}"] = lines[path]
+    for name, path in (("baseModelId", "baseModelArn"), ("teacherModelId", teacher_path),
+                       ("kmsKeyForm", "outputModelKmsKeyArn")):  # fmt: skip
+        if path in lines:
+            derived_lines[f"derived.{name}"] = lines[path]
+    for name, path in (("baseModelId", "baseModelArn"), ("teacherModelId", teacher_path),
+                       ("kmsKeyForm", "outputModelKmsKeyArn"), ("baseModelFamily", "baseModelArn")):  # fmt: skip
+        if path in opaque:
+            unknown.add(f"derived.{name}")
+
+    document["derived"] = {
+        "format": kind,
+        "account": account,
+        "region": region,
+        "partition": partition,
+        "customizationType": document.get("customizationType") or "FINE_TUNING",
+        "baseModelId": base_id,
+        "baseModelFamily": model_family(base_id.split(":")[0] if base_id else None),
+        "teacherModelId": _model_id(known(teacher_path)),
+        "kmsKeyForm": _kms_form(known("outputModelKmsKeyArn")),
+        "dataUris": data_uris,
+        "unresolved": unresolved,
+        "unknown": sorted(unknown),
+    }
+    lines.update(derived_lines)
+    return document, lines
+

@@ -1,0 +1,279 @@
+"""Load policy files, validate them completely, and build each rule's validators once.
+
+A policy file is YAML: optional ``vars`` (named allow-lists and limits, referenced as ``$name``
+from any rule of any loaded file) and ``rules``, each holding a Cerberus ``schema`` the
+normalised job must satisfy and an optional ``when`` schema saying which jobs it is about.
+The language is documented in docs/policy-language.md.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cerberus import SchemaError, Validator
+
+from checker import packs
+from checker.errors import CheckerError, InputError
+from checker.model import Origin, Rule, Severity
+from checker.sources.documents import decode, parse_yaml
+from checker.vocabulary import ROOT_READS, JobValidator
+
+DEFAULT_POLICIES = ("builtin:baseline",)
+_VAR = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
+
+_RULE_SCHEMA: dict[str, Any] = {
+    "id": {"type": "string", "required": True, "regex": r"[A-Za-z][A-Za-z0-9_.-]{0,63}"},
+    "title": {"type": "string", "required": True, "empty": False, "maxlength": 200},
+    "description": {"type": "string", "required": True, "empty": False},
+    "severity": {"type": "string", "required": True, "allowed": [s.value for s in Severity]},
+    "tags": {"type": "list", "schema": {"type": "string"}},
+    "remediation": {"type": "string"},
+    "help_uri": {"type": "string"},
+    "when": {"type": "dict"},
+    "schema": {"type": "dict", "required": True, "empty": False},
+}
+_POLICY_SCHEMA: dict[str, Any] = {
+    "version": {"type": "integer", "allowed": [1]},
+    "pack": {"type": "string", "regex": r"[a-z0-9][a-z0-9_-]*"},
+    "description": {"type": "string"},
+    "vars": {"type": "dict", "keysrules": {"type": "string", "regex": r"[A-Za-z_][A-Za-z0-9_]*"}},
+    "rules": {"type": "list", "schema": {"type": "dict", "schema": _RULE_SCHEMA}},
+}
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledRule:
+    """A rule with its validators built once, and the document paths its verdict depends on."""
+
+    rule: Rule
+    validator: JobValidator
+    when: JobValidator | None
+    reads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    compiled: tuple[CompiledRule, ...]
+    sources: tuple[str, ...]
+    vars: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(c.rule for c in self.compiled)
+
+
+@dataclass
+class _PolicyFile:
+    shown: str
+    pack: str
+    data: dict[str, Any]
+    lines: dict[str, int]
+    builtin: bool
+
+
+def _flatten_schema_errors(errors: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Cerberus's nested error dict -> [(dotted path, message)]."""
+    found: list[tuple[str, str]] = []
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            found.extend(_flatten_schema_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(errors, list):
+        for item in errors:
+            found.extend(_flatten_schema_errors(item, prefix))
+    else:
+        found.append((prefix, str(errors)))
+    return found
+
+
+def _line(lines: Mapping[str, int], path: str) -> int:
+    parts = path.split(".")
+    while parts:
+        if ".".join(parts) in lines:
+            return lines[".".join(parts)]
+        parts.pop()
+    return 1
+
+
+def _read(spec: str) -> _PolicyFile:
+    if spec.startswith("builtin:"):
+        path = packs.builtin_path(spec.split(":", 1)[1])
+        shown, builtin = spec, True
+    else:
+        path, shown, builtin = Path(spec), spec, False
+    try:
+        text = decode(path.read_bytes())
+        parsed = list(parse_yaml(text, strict_tags=True))
+    except OSError as exc:
+        raise CheckerError(f"{shown}: cannot read policy: {exc.strerror or exc}") from exc
+    except InputError as exc:
+        where = f"{shown}:{exc.line}" if exc.line else shown
+        raise CheckerError(f"{where}: {exc.message}") from exc
+    if len(parsed) != 1 or not isinstance(parsed[0].data, dict):
+        raise CheckerError(f"{shown}: a policy file must be one YAML mapping with 'rules'")
+    data, lines = parsed[0].data, parsed[0].lines
+    meta = Validator(_POLICY_SCHEMA)
+    if not meta.validate(data):
+        path_, message = _flatten_schema_errors(meta.errors)[0]
+        raise CheckerError(f"{shown}:{_line(lines, path_)}: {_describe(data, path_)}{message}")
+    pack = data.get("pack") or (path.stem if not builtin else spec.split(":", 1)[1])
+    return _PolicyFile(shown, pack, data, lines, builtin)
+
+
+def _describe(data: Mapping[str, Any], path: str) -> str:
+    """'rule BMC001: severity: ' for an error inside a rule, else 'path: '."""
+    parts = path.split(".")
+    if len(parts) >= 2 and parts[0] == "rules" and parts[1].isdigit():
+        rules = data.get("rules") or []
+        index = int(parts[1])
+        rule = rules[index] if index < len(rules) else None
+        rule_id = rule.get("id") if isinstance(rule, dict) else None
+        label = f"rule {rule_id}" if isinstance(rule_id, str) else f"rule #{index + 1}"
+        rest = ".".join(parts[2:])
+        return f"{label}: {rest}: " if rest else f"{label}: "
+    return f"{path}: " if path else ""
+
+
+def _substitute(value: Any, variables: Mapping[str, Any], path: str, where: _PolicyFile) -> Any:
+    """Replace ``$name`` strings by the named var's value (``$$name`` is a literal ``$name``)."""
+    if isinstance(value, dict):
+        return {k: _substitute(v, variables, f"{path}.{k}", where) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, variables, f"{path}.{i}", where) for i, v in enumerate(value)]
+    if isinstance(value, str):
+        if value.startswith("$$"):
+            return value[1:]
+        match = _VAR.match(value)
+        if match:
+            name = match.group(1)
+            if name not in variables:
+                known = ", ".join(sorted(variables)) or "none defined"
+                raise CheckerError(
+                    f"{where.shown}:{_line(where.lines, path)}: {_describe(where.data, path)}"
+                    f"unknown var '${name}' (vars: {known})"
+                )
+            return variables[name]
+    return value
+
+
+def _check_regexes(schema: Any, path: str, where: _PolicyFile) -> None:
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key == "regex" and isinstance(value, str):
+                try:
+                    re.compile(value)
+                except re.error as exc:
+                    raise CheckerError(
+                        f"{where.shown}:{_line(where.lines, f'{path}.{key}')}: "
+                        f"{_describe(where.data, f'{path}.{key}')}bad regex '{value}': {exc}"
+                    ) from exc
+            _check_regexes(value, f"{path}.{key}", where)
+    elif isinstance(schema, list):
+        for index, value in enumerate(schema):
+            _check_regexes(value, f"{path}.{index}", where)
+
+
+def _build_validator(schema: dict[str, Any], path: str, where: _PolicyFile) -> JobValidator:
+    _check_regexes(schema, path, where)
+    try:
+        return JobValidator(schema, allow_unknown=True)
+    except SchemaError as exc:
+        errors = exc.args[0] if exc.args else str(exc)
+        bad_path, message = (_flatten_schema_errors(errors) or [("", str(errors))])[0]
+        full = f"{path}.{bad_path}" if bad_path else path
+        raise CheckerError(
+            f"{where.shown}:{_line(where.lines, full)}: {_describe(where.data, full)}{message}"
+        ) from exc
+
+
+def _reads(*schemas: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The document paths a rule's verdict can depend on: its fields plus custom-rule inputs."""
+    found: set[str] = set()
+    for schema in schemas:
+        if not schema:
+            continue
+        for key, rules in schema.items():
+            nested = rules.get("schema") if isinstance(rules, dict) else None
+            if key == "derived" and isinstance(nested, dict):
+                found.update(f"derived.{sub}" for sub in nested)
+            else:
+                found.add(key)
+        stack: list[Any] = [schema]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    found.update(ROOT_READS.get(key, ()))
+                    if key == "minlength_of" and isinstance(value, str):
+                        found.add(value)
+                    stack.append(value)
+            elif isinstance(node, list):
+                stack.extend(node)
+    return tuple(sorted(found))
+
+
+def load_policy(
+    specs: Sequence[str] = DEFAULT_POLICIES,
+    *,
+    select: Iterable[str] = (),
+    skip: Iterable[str] = (),
+) -> Policy:
+    """Read, validate and compile policy files; ``select``/``skip`` are rule-id globs."""
+    files = [_read(spec) for spec in dict.fromkeys(specs)]
+    # Every built-in pack's vars are defaults, loaded or not; the user's files override them,
+    # later files winning.
+    variables: dict[str, Any] = {}
+    loaded = {f.shown for f in files}
+    defaults = [_read(f"builtin:{n}") for n in packs.builtin_names() if f"builtin:{n}" not in loaded]
+    for policy_file in [*defaults, *sorted(files, key=lambda f: not f.builtin)]:
+        variables.update(policy_file.data.get("vars") or {})
+
+    compiled: list[CompiledRule] = []
+    seen: dict[str, str] = {}
+    for policy_file in files:
+        for index, raw in enumerate(policy_file.data.get("rules") or []):
+            base = f"rules.{index}"
+            where = f"{policy_file.shown}:{_line(policy_file.lines, base)}"
+            if raw["id"] in seen:
+                raise CheckerError(
+                    f"{where}: rule {raw['id']}: duplicate rule id (first defined at "
+                    f"{seen[raw['id']]})"
+                )
+            seen[raw["id"]] = where
+            schema = _substitute(raw["schema"], variables, f"{base}.schema", policy_file)
+            when = _substitute(raw.get("when"), variables, f"{base}.when", policy_file)
+            validator = _build_validator(schema, f"{base}.schema", policy_file)
+            when_validator = _build_validator(when, f"{base}.when", policy_file) if when else None
+            rule = Rule(
+                id=raw["id"],
+                title=raw["title"].strip(),
+                description=raw["description"].strip(),
+                severity=Severity(raw["severity"]),
+                schema=schema,
+                pack=policy_file.pack,
+                remediation=(raw.get("remediation") or "").strip(),
+                tags=tuple(raw.get("tags") or ()),
+                when=when,
+                origin=Origin(path=policy_file.shown, line=_line(policy_file.lines, base)),
+                help_uri=raw.get("help_uri"),
+            )
+            compiled.append(CompiledRule(rule, validator, when_validator, _reads(schema, when)))
+
+    selected = _select(compiled, list(select), list(skip))
+    return Policy(tuple(selected), tuple(f.shown for f in files), variables)
+
+
+def _select(compiled: list[CompiledRule], select: list[str], skip: list[str]) -> list[CompiledRule]:
+    for pattern in select + skip:
+        if not any(fnmatch.fnmatchcase(c.rule.id, pattern) for c in compiled):
+            raise CheckerError(f"rule selector '{pattern}' matches no loaded rule")
+    return [
+        c
+        for c in compiled
+        if (not select or any(fnmatch.fnmatchcase(c.rule.id, p) for p in select))
+        and not any(fnmatch.fnmatchcase(c.rule.id, p) for p in skip)
+    ]

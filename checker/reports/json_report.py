@@ -1,0 +1,80 @@
+"""The JSON report: a versioned, documented schema (docs/report.schema.json)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from checker import __version__
+from checker.model import Finding, JobResult, Origin, Report, Rule
+
+SCHEMA_VERSION = 1
+
+
+def _origin(origin: Origin) -> dict[str, Any]:
+    return {
+        "path": origin.path,
+        "line": origin.line if origin.path is not None else None,
+        "index": origin.index,
+        "region": origin.region,
+        "arn": origin.arn,
+    }
+
+
+def rule_dict(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "severity": rule.severity.value,
+        "pack": rule.pack,
+        "tags": list(rule.tags),
+        "description": rule.description,
+        "remediation": rule.remediation,
+        "helpUri": rule.help_uri,
+        "source": _origin(rule.origin),
+    }
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return {
+        "ruleId": finding.rule.id,
+        "severity": finding.severity.value,
+        "status": finding.status.value,
+        "path": finding.path,
+        "line": finding.line,
+        "message": finding.message,
+        "value": finding.value,
+    }
+
+
+def _job(result: JobResult) -> dict[str, Any]:
+    job = result.job
+    return {
+        "key": result.key,
+        "name": job.name if job else None,
+        "arn": job.arn if job else result.origin.arn,
+        "resource": job.resource if job else None,
+        "format": job.kind if job else None,
+        "source": _origin(result.origin),
+        "outcome": result.outcome.value,
+        "error": result.error.message if result.error else None,
+        "findings": [_finding(f) for f in result.findings],
+    }
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "tool": {"name": "bedrock-checker", "version": __version__},
+        "policies": list(report.policy_sources),
+        "failOn": report.fail_on.value if report.fail_on else "never",
+        "exitCode": report.exit_code,
+        "summary": report.summary(),
+        "rules": [rule_dict(r) for r in report.rules],
+        "jobs": [_job(r) for r in report.results],
+        "skippedFiles": list(report.skipped_files),
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps(to_dict(report), indent=2, default=str) + "\n"

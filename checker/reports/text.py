@@ -1,0 +1,68 @@
+"""Human-readable console output, grouped by job; colour only when asked for."""
+
+from __future__ import annotations
+
+from checker.model import FindingStatus, JobResult, Outcome, Report
+
+_COLORS = {"error": "31", "warning": "33", "note": "36", "unknown": "35", "passed": "32",
+           "failed": "31", "errored": "31", "dim": "2", "bold": "1"}  # fmt: skip
+
+
+def _paint(text: str, style: str, color: bool) -> str:
+    return f"\x1b[{_COLORS[style]}m{text}\x1b[0m" if color else text
+
+
+def _where(result: JobResult, line: int | None = None) -> str:
+    origin = result.origin
+    if origin.path is not None:
+        return f"{origin.path}:{line if line is not None else origin.line}"
+    return origin.arn or result.key
+
+
+def _job_lines(result: JobResult, color: bool) -> list[str]:
+    outcome = result.outcome
+    if result.error is not None:
+        head = f"{_where(result)}: {_paint('ERROR', 'errored', color)}: {result.error.message}"
+        return [head]
+    job = result.job
+    assert job is not None
+    header = f"{_paint(job.label, 'bold', color)} ({job.kind}, {_where(result)})"
+    if outcome is Outcome.PASSED and not result.findings:
+        return [f"{header}: {_paint('passed', 'passed', color)}"]
+    lines = [f"{header}: {_paint(outcome.value, outcome.value, color)}"]
+    for finding in result.findings:
+        label = (
+            finding.rule.severity.value
+            if finding.status is FindingStatus.VIOLATED
+            else "unknown"
+        )
+        location = _where(result, finding.line) if job.origin.path else (job.arn or job.key)
+        lines.append(
+            f"  {location}: {finding.rule.id} {_paint(label, label, color)}: "
+            f"{finding.rule.title}: {finding.message}"
+        )
+        if finding.status is FindingStatus.VIOLATED and finding.value not in ("None", ""):
+            lines.append(_paint(f"      value: {finding.value}", "dim", color))
+        if finding.status is FindingStatus.VIOLATED and finding.rule.remediation:
+            lines.append(_paint(f"      fix: {finding.rule.remediation}", "dim", color))
+    return lines
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    lines: list[str] = []
+    for result in report.results:
+        lines.extend(_job_lines(result, color))
+    counts = report.summary()
+    severity = counts["bySeverity"]
+    summary = (
+        f"{counts['jobs']} job{'s' if counts['jobs'] != 1 else ''} checked: "
+        f"{counts['passed']} passed, {counts['failed']} failed, {counts['errored']} errored; "
+        f"{counts['findings']} finding{'s' if counts['findings'] != 1 else ''} "
+        f"({severity['error']} error, {severity['warning']} warning, {severity['note']} note), "
+        f"{counts['unknown']} unknown"
+    )
+    if counts["skippedFiles"]:
+        summary += f"; {counts['skippedFiles']} files passed over (not job documents)"
+    lines.append("")
+    lines.append(_paint(summary, "bold", color))
+    return "\n".join(lines) + "\n"

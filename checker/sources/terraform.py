@@ -1,0 +1,145 @@
+"""Terraform: ``aws_bedrock_custom_model`` in .tf files and in ``terraform show -json`` output."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from checker.errors import InputError
+
+RESOURCE_TYPE = "aws_bedrock_custom_model"
+_BLOCK_START = re.compile(r'^\s*resource\s+"aws_bedrock_custom_model"\s+"([^"]+)"\s*\{', re.M)
+_ATTRIBUTE = re.compile(r"^\s*\"?([A-Za-z_][\w-]*)\"?\s*(=|\{)")
+
+
+def is_plan_or_state(data: Any) -> bool:
+    return isinstance(data, dict) and "format_version" in data and any(
+        key in data for key in ("planned_values", "values", "resource_changes", "prior_state")
+    )
+
+
+def is_tf_json_config(data: Any) -> bool:
+    """Terraform's JSON configuration syntax (``*.tf.json``): ``{"resource": {type: {name: {}}}}``."""
+    resources = data.get("resource") if isinstance(data, dict) else None
+    return isinstance(resources, dict) and RESOURCE_TYPE in resources
+
+
+def hcl_resources(text: str) -> Iterator[tuple[str, dict[str, Any], dict[str, int], int]]:
+    """(name, attributes, attribute lines, first line) of each resource in HCL text."""
+    import hcl2  # imported here: only .tf files pay for the HCL parser
+    from hcl2.utils import SerializationOptions
+
+    options = SerializationOptions(
+        with_comments=False, explicit_blocks=False, strip_string_quotes=True
+    )
+    try:
+        parsed = hcl2.loads(text, serialization_options=options)
+    except Exception as exc:  # lark raises several unrelated types; all mean "bad syntax"
+        line = getattr(exc, "line", None)
+        column = getattr(exc, "column", None)
+        where = f" (line {line}, column {column})" if line else ""
+        summary = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"invalid Terraform: {summary}{where}", line) from exc
+    starts = {m.group(1): text.count("\n", 0, m.start()) + 1 for m in _BLOCK_START.finditer(text)}
+    text_lines = text.splitlines()
+    for resources in parsed.get("resource") or []:
+        for name, attributes in (resources.get(RESOURCE_TYPE) or {}).items():
+            start = starts.get(name, 1)
+            if isinstance(attributes, list):  # older parser output: one block per list item
+                attributes = attributes[0] if attributes else {}
+            yield name, attributes, _attribute_lines(text_lines, start), start
+
+
+def _attribute_lines(text_lines: list[str], start: int) -> dict[str, int]:
+    """Terraform paths (``vpc_config.0.subnet_ids``) -> lines, by scanning the block's text."""
+    lines: dict[str, int] = {}
+    stack: list[str] = []
+    counts: dict[str, int] = {}
+    depth = 0
+    for number in range(start - 1, len(text_lines)):
+        raw = text_lines[number].split("#", 1)[0]
+        match = _ATTRIBUTE.match(raw)
+        if match and depth >= 1:
+            name = match.group(1)
+            prefix = ".".join(stack[-1:])
+            path = f"{prefix}.{name}" if prefix else name
+            if match.group(2) == "{":
+                index = counts.get(path, 0)
+                counts[path] = index + 1
+                lines.setdefault(path, number + 1)
+                lines.setdefault(f"{path}.{index}", number + 1)
+                stack.append(f"{path}.{index}")
+            else:
+                lines.setdefault(path, number + 1)
+                if raw.rstrip().endswith("{"):  # a map attribute: its keys are paths below it
+                    stack.append(path)
+        depth += raw.count("{") - raw.count("}")
+        while len(stack) > max(depth - 1, 0):
+            stack.pop()
+        if depth <= 0:
+            break
+    return lines
+
+
+def _unknown_paths(marks: Any, prefix: str = "") -> set[str]:
+    """Paths marked ``true`` in a plan's ``after_unknown`` structure."""
+    found: set[str] = set()
+    stack = [(prefix, marks)]
+    while stack:
+        path, node = stack.pop()
+        if node is True:
+            found.add(path)
+        elif isinstance(node, dict):
+            stack.extend((f"{path}.{k}" if path else k, v) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(node))
+    return found
+
+
+def plan_resources(data: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any], set[str], str]]:
+    """(address, values, unknown paths, JSON path of the values) of every custom-model resource.
+
+    A plan's ``resource_changes`` carry ``after`` and ``after_unknown``; without them, the planned
+    or state ``values`` of the root module and all child modules are read.
+    """
+    changes = data.get("resource_changes")
+    if isinstance(changes, list) and changes:
+        for index, change in enumerate(changes):
+            if not isinstance(change, dict) or change.get("type") != RESOURCE_TYPE:
+                continue
+            body = change.get("change") or {}
+            after = body.get("after")
+            if not isinstance(after, dict):  # a delete: nothing will exist to check
+                continue
+            unknown = _unknown_paths(body.get("after_unknown") or {})
+            yield (str(change.get("address", RESOURCE_TYPE)), after, unknown,
+                   f"resource_changes.{index}.change.after")  # fmt: skip
+        return
+    for root_key in ("planned_values", "values"):
+        root = data.get(root_key)
+        if isinstance(root, dict) and isinstance(root.get("root_module"), dict):
+            yield from _module_resources(root["root_module"], f"{root_key}.root_module")
+            return
+
+
+def _module_resources(
+    module: Mapping[str, Any], path: str
+) -> Iterator[tuple[str, dict[str, Any], set[str], str]]:
+    for index, resource in enumerate(module.get("resources") or []):
+        if isinstance(resource, dict) and resource.get("type") == RESOURCE_TYPE:
+            values = resource.get("values")
+            if isinstance(values, dict):
+                address = str(resource.get("address", RESOURCE_TYPE))
+                yield address, values, set(), f"{path}.resources.{index}.values"
+    for index, child in enumerate(module.get("child_modules") or []):
+        if isinstance(child, dict):
+            yield from _module_resources(child, f"{path}.child_modules.{index}")
+
+
+def json_config_resources(data: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
+    for name, attributes in (data["resource"].get(RESOURCE_TYPE) or {}).items():
+        if isinstance(attributes, list):
+            attributes = attributes[0] if attributes else {}
+        if isinstance(attributes, dict):
+            yield name, attributes, f"resource.{RESOURCE_TYPE}.{name}"

@@ -1,0 +1,330 @@
+"""The domain vocabulary Cerberus lacks, as custom rules (documented in docs/policy-language.md).
+
+A custom rule that cannot decide (the job's account is not known, the base model has no
+documented table) reports an error whose message starts with ``UNDECIDED``; evaluation turns
+such errors into "unknown" findings instead of violations.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from cerberus import Validator, errors
+
+from checker.normalize import get_path, parse_arn, split_s3_uri
+from checker.packs import hyperparameter_families
+
+UNDECIDED = "UNDECIDED: "
+ARN_PARTS = ("partition", "service", "region", "account", "resource")
+_PART_CONSTRAINT = {"type": ["string", "list"], "schema": {"type": "string"}}
+
+# Which derived facts a custom rule reads from the whole document (for result caching).
+ROOT_READS: dict[str, tuple[str, ...]] = {
+    "arn": ("derived.account", "derived.region", "derived.partition"),
+    "s3_disjoint_from": ("derived.dataUris",),
+    "hp_numeric": ("derived.baseModelFamily",),
+    "hp_documented_names": ("derived.baseModelFamily",),
+    "hp_documented_ranges": ("derived.baseModelFamily",),
+}
+
+
+def to_number(value: Any) -> float | None:
+    """A hyperparameter value as a number: "2", ".0001", "1.00E-07", 2, 2.5; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+def _matches(value: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(value, pattern) for pattern in patterns)
+
+
+def _as_list(constraint: Any) -> list[str]:
+    return [constraint] if isinstance(constraint, str) else list(constraint)
+
+
+class JobValidator(Validator):  # type: ignore[misc]
+    """Cerberus with the custom rules below; one instance per rule schema, reused for every job."""
+
+    def _undecided(self, field: str, reason: str) -> None:
+        self._error(field, UNDECIDED + reason)
+
+    def _error_at(self, field: str, key: str, rule: str, value: Any, message: str) -> None:
+        """An error on ``field.key`` (one hyperparameter), so the finding points at its line."""
+        path = (*self.document_path, field, key)
+        schema_path = (*self.schema_path, field, rule)
+        error = errors.ValidationError(
+            path, schema_path, errors.CUSTOM.code, rule, None, value, (message,)
+        )
+        self._error([error])
+
+    def _each_string(self, field: str, value: Any) -> list[str]:
+        """A string or a list of strings; anything else is an error (and yields nothing)."""
+        values = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, str) for v in values):
+            self._error(field, "must be a string or a list of strings")
+            return []
+        return values
+
+    def _validate_arn(self, constraint: Mapping[str, Any], field: str, value: Any) -> None:
+        """Parts of an ARN must equal the job's own ("same") or match one of a list of globs.
+
+        The rule's arguments are validated against this schema:
+        {'type': 'dict', 'keysrules': {'allowed': ['partition', 'service', 'region', 'account',
+         'resource']}, 'valuesrules': {'type': ['string', 'list']}}
+        """
+        derived = self.root_document.get("derived") or {}
+        for text in self._each_string(field, value):
+            arn = parse_arn(text)
+            if arn is None:
+                self._error(field, f"'{text}' is not an ARN")
+                continue
+            for part, expected in constraint.items():
+                actual = arn[part]
+                if expected == "same":
+                    own = derived.get(part)
+                    if own is None:
+                        self._undecided(field, f"the job's {part} is not known")
+                    elif actual != own:
+                        self._error(field, f"{part} '{actual}' differs from the job's {part} '{own}'")
+                elif not _matches(actual, _as_list(expected)):
+                    allowed = ", ".join(_as_list(expected))
+                    self._error(field, f"{part} '{actual}' is not one of: {allowed}")
+
+    def _validate_s3_in(self, constraint: Any, field: str, value: Any) -> None:
+        """S3 URIs must match one of the globs (``s3://corp-ml-*/training/*``).
+
+        The rule's arguments are validated against this schema:
+        {'type': ['string', 'list'], 'schema': {'type': 'string'}}
+        """
+        patterns = _as_list(constraint)
+        for uri in self._each_string(field, value):
+            if split_s3_uri(uri) is None:
+                self._error(field, f"'{uri}' is not an s3:// URI")
+            elif not (_matches(uri, patterns) or _matches(uri.rstrip("/") + "/", patterns)):
+                self._error(field, f"'{uri}' is outside the allowed locations: {', '.join(patterns)}")
+
+    def _validate_s3_disjoint_from(self, constraint: Any, field: str, value: Any) -> None:
+        """The S3 location must not contain, or lie inside, the job's data URIs of these roles.
+
+        The rule's arguments are validated against this schema:
+        {'type': 'list', 'schema': {'type': 'string',
+         'allowed': ['training', 'validation', 'output', 'invocationLogs']}}
+        """
+        derived = self.root_document.get("derived") or {}
+        roles = set(constraint)
+        for uri in self._each_string(field, value):
+            here = _folder(uri)
+            if here is None:
+                self._error(field, f"'{uri}' is not an s3:// URI")
+                continue
+            for entry in derived.get("dataUris") or []:
+                if entry.get("role") not in roles:
+                    continue
+                other = _folder(entry.get("uri"))
+                if other is None:
+                    continue
+                if other.startswith(here) or here.startswith(other):
+                    self._error(field, f"'{uri}' overlaps the {entry['role']} location "
+                                f"'{entry['uri']}'")  # fmt: skip
+
+    def _validate_number(self, constraint: Mapping[str, Any], field: str, value: Any) -> None:
+        """A number, possibly written as a string ("2", ".0001", "1.00E-07"), within bounds.
+
+        The rule's arguments are validated against this schema:
+        {'type': 'dict', 'schema': {'min': {'type': 'number'}, 'max': {'type': 'number'},
+         'integer': {'type': 'boolean'}, 'keywords': {'type': 'list', 'schema': {'type': 'string'}}}}
+        """
+        if isinstance(value, str) and value in (constraint.get("keywords") or ()):
+            return
+        number = to_number(value)
+        if number is None:
+            self._error(field, f"'{value}' is not a number")
+            return
+        if constraint.get("integer") and not number.is_integer():
+            self._error(field, f"'{value}' is not a whole number")
+        if "min" in constraint and number < constraint["min"]:
+            self._error(field, f"{value} is below the minimum {constraint['min']}")
+        if "max" in constraint and number > constraint["max"]:
+            self._error(field, f"{value} is above the maximum {constraint['max']}")
+
+    def _validate_glob(self, constraint: Any, field: str, value: Any) -> None:
+        """Every string must match at least one of the globs (``amazon.nova-*``).
+
+        The rule's arguments are validated against this schema:
+        {'type': ['string', 'list'], 'schema': {'type': 'string'}}
+        """
+        patterns = _as_list(constraint)
+        for text in self._each_string(field, value):
+            if not _matches(text, patterns):
+                self._error(field, f"'{text}' matches none of: {', '.join(patterns)}")
+
+    def _validate_not_glob(self, constraint: Any, field: str, value: Any) -> None:
+        """No string may match any of the globs.
+
+        The rule's arguments are validated against this schema:
+        {'type': ['string', 'list'], 'schema': {'type': 'string'}}
+        """
+        patterns = _as_list(constraint)
+        for text in self._each_string(field, value):
+            hit = next((p for p in patterns if fnmatch.fnmatchcase(text, p)), None)
+            if hit is not None:
+                self._error(field, f"'{text}' matches the forbidden pattern '{hit}'")
+
+    def _validate_minlength_of(self, constraint: str, field: str, value: Any) -> None:
+        """A list at least as long as the list at another path of the job (one per validator).
+
+        The rule's arguments are validated against this schema:
+        {'type': 'string'}
+        """
+        other = get_path(self.root_document, constraint)
+        wanted = len(other) if isinstance(other, list) else 0
+        if not isinstance(value, list):
+            self._error(field, "must be a list")
+        elif len(value) < wanted:
+            self._error(field, f"has {len(value)} entries, {constraint} has {wanted}")
+
+    def _validate_no_placeholders(self, constraint: bool, field: str, value: Any) -> None:
+        """On ``derived.unresolved``: every listed path is an error naming the placeholder.
+
+        The rule's arguments are validated against this schema:
+        {'type': 'boolean'}
+        """
+        if not constraint or not isinstance(value, list):
+            return
+        for index, path in enumerate(value):
+            held = get_path(self.root_document, str(path))
+            self._error_at(field, str(index), "no_placeholders", held,
+                           f"{path} holds an unresolved placeholder: {held!r}")  # fmt: skip
+
+    def _family_table(self, field: str, constraint: Any) -> dict[str, Any] | None:
+        family = (
+            constraint
+            if isinstance(constraint, str)
+            else (self.root_document.get("derived") or {}).get("baseModelFamily")
+        )
+        if family is None:
+            self._undecided(field, "no documented hyperparameters for this base model")
+            return None
+        entry = hyperparameter_families().get(family)
+        if entry is None:
+            self._undecided(field, f"unknown hyperparameter family '{family}'")
+            return None
+        table = entry.get("hyperparameters")
+        if table is None:
+            self._undecided(field, f"AWS publishes no hyperparameter table for {family}")
+            return None
+        return dict(table)
+
+    def _validate_hp_numeric(self, constraint: Any, field: str, value: Any) -> None:
+        """Every hyperparameter value is a number (or a documented keyword such as Auto).
+
+        ``true`` reads the family from the job's base model; a string names the family.
+
+        The rule's arguments are validated against this schema:
+        {'type': ['boolean', 'string']}
+        """
+        if not isinstance(value, dict):
+            self._error(field, "must be a mapping of hyperparameter names to values")
+            return
+        # The API's hyperParameters map takes strings only; RFT's typed values are numbers.
+        constraint_strings = constraint is True
+        family = (
+            constraint
+            if isinstance(constraint, str)
+            else (self.root_document.get("derived") or {}).get("baseModelFamily")
+        )
+        entry = hyperparameter_families().get(family or "") or {}
+        table = entry.get("hyperparameters") or {}
+        for name, raw in value.items():
+            # Without the family's table, accept any keyword documented for the name anywhere.
+            keywords = (table.get(name) or {}).get("keywords") if table else _all_keywords(name)
+            if isinstance(raw, str) and raw in (keywords or ()):
+                continue
+            if to_number(raw) is None:
+                self._error_at(field, name, "hp_numeric", raw, f"'{raw}' is not a number")
+            elif constraint_strings and not isinstance(raw, str):
+                self._error_at(field, name, "hp_numeric", raw,
+                               f"{raw!r} must be written as a string (\"{raw}\")")  # fmt: skip
+
+    def _validate_hp_documented_names(self, constraint: Any, field: str, value: Any) -> None:
+        """Only hyperparameter names documented for the job's base-model family.
+
+        The rule's arguments are validated against this schema:
+        {'type': ['boolean', 'string']}
+        """
+        if not isinstance(value, dict) or not value:
+            return
+        table = self._family_table(field, constraint)
+        if table is None:
+            return
+        for name in value:
+            if name not in table:
+                self._error_at(field, name, "hp_documented_names", name,
+                               f"'{name}' is not documented for this base model "
+                               f"(documented: {', '.join(table)})")  # fmt: skip
+
+    def _validate_hp_documented_ranges(self, constraint: Any, field: str, value: Any) -> None:
+        """Every hyperparameter within the documented range for the job's base-model family.
+
+        The rule's arguments are validated against this schema:
+        {'type': ['boolean', 'string']}
+        """
+        if not isinstance(value, dict) or not value:
+            return
+        table = self._family_table(field, constraint)
+        if table is None:
+            return
+        for name, raw in value.items():
+            spec = table.get(name)
+            if not spec:
+                continue
+            if isinstance(raw, str) and raw in (spec.get("keywords") or ()):
+                continue
+            rule = "hp_documented_ranges"
+            if spec.get("type") == "keyword":
+                self._error_at(field, name, rule, raw,
+                               f"'{raw}' is not one of {', '.join(spec['keywords'])}")  # fmt: skip
+                continue
+            number = to_number(raw)
+            if number is None:
+                continue  # hp_numeric reports it
+            low, high = spec.get("min"), spec.get("max")
+            if spec.get("type") == "integer" and not number.is_integer():
+                self._error_at(field, name, rule, raw, f"{raw} is not a whole number")
+            if low is not None and number < float(low):
+                self._error_at(field, name, rule, raw, f"{raw} is below the documented minimum {low}")
+            if high is not None and number > float(high):
+                self._error_at(field, name, rule, raw, f"{raw} is above the documented maximum {high}")
+
+
+def _all_keywords(name: str) -> set[str]:
+    return {
+        keyword
+        for entry in hyperparameter_families().values()
+        for keyword in ((entry.get("hyperparameters") or {}).get(name) or {}).get("keywords") or ()
+    }
+
+
+def _folder(uri: Any) -> str | None:
+    parts = split_s3_uri(uri)
+    if parts is None:
+        return None
+    bucket, key = parts
+    return f"{bucket}/{key.rstrip('/')}/" if key.strip("/") else f"{bucket}/"
+
+
+CUSTOM_RULES = tuple(
+    name[len("_validate_") :] for name in vars(JobValidator) if name.startswith("_validate_")
+)
