@@ -122,19 +122,49 @@ policy_option = click.option(
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @policy_option
-@click.option("--rule", "select", multiple=True, metavar="ID",
-              help="Evaluate only rules whose id matches this glob; repeatable. Example: --rule 'BMC00*'")  # fmt: skip
-@click.option("--skip-rule", "skip", multiple=True, metavar="ID",
-              help="Do not evaluate rules matching this glob; repeatable. Example: --skip-rule BMC009")  # fmt: skip
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True,
-              help="Lowest severity that makes the run exit 1; 'never' always exits 0 on findings.")  # fmt: skip
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report format. Example: --format json")  # fmt: skip
-@click.option("--output", "-o", metavar="FILE",
-              help="Write the report to FILE (atomically) instead of standard output; the console "
-              "then shows the summary line only. Example: --format json -o report.json")  # fmt: skip
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
-              show_default=True, help="Colour text output; 'auto' colours a terminal unless NO_COLOR is set.")  # fmt: skip
+@click.option(
+    "--rule",
+    "select",
+    multiple=True,
+    metavar="ID",
+    help="Evaluate only rules whose id matches this glob; repeatable. Example: --rule 'BMC00*'",
+)
+@click.option(
+    "--skip-rule",
+    "skip",
+    multiple=True,
+    metavar="ID",
+    help="Do not evaluate rules matching this glob; repeatable. Example: --skip-rule BMC009",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default="error",
+    show_default=True,
+    help="Lowest severity that makes the run exit 1; 'never' always exits 0 on findings.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format. Example: --format json",
+)
+@click.option(
+    "--output",
+    "-o",
+    metavar="FILE",
+    help="Write the report to FILE (atomically) instead of standard output; the console "
+    "then shows the summary line only. Example: --format json -o report.json",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour text output; 'auto' colours a terminal unless NO_COLOR is set.",
+)
 @debug_option
 @click.pass_context
 def check(
@@ -158,7 +188,8 @@ def check(
     \b
     Examples:
       bedrock-checker check examples/
-      bedrock-checker check jobs/ --policy builtin:baseline --policy policies/org.yaml --fail-on warning
+      bedrock-checker check jobs/ --policy builtin:baseline \
+          --policy policies/org.yaml --fail-on warning
       aws bedrock get-model-customization-job --job-identifier my-job | bedrock-checker check -
 
     \b
@@ -179,11 +210,13 @@ def check(
         skipped_files=tuple(scan.skipped),
         policy_sources=policy.sources,
     )
+    colored = _use_color(color)
     if output is not None:
         write_atomic(output, FORMATS[output_format](report))
-        click.echo(text.render(report, color=_use_color(color)).splitlines()[-1])
+        click.echo(text.render(report, color=colored).splitlines()[-1], color=colored)
     elif output_format == "text":
-        click.echo(text.render(report, color=_use_color(color)), nl=False)
+        # click strips ANSI codes when stdout is not a terminal unless told otherwise.
+        click.echo(text.render(report, color=colored), nl=False, color=colored)
     else:
         click.echo(FORMATS[output_format](report), nl=False)
     ctx.exit(report.exit_code)
@@ -191,8 +224,14 @@ def check(
 
 @cli.command()
 @policy_option
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Catalogue format. Example: --format json")  # fmt: skip
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Catalogue format. Example: --format json",
+)
 def rules(policies: Sequence[str], output_format: str) -> None:
     """List the rules: id, severity, pack and title (default: every built-in pack).
 
@@ -206,14 +245,16 @@ def rules(policies: Sequence[str], output_format: str) -> None:
     from checker.reports.json_report import rule_dict
 
     specs = policies or [f"builtin:{name}" for name in builtin_names()]
-    catalogue = load_policy(specs).rules
+    catalogue = sorted(load_policy(specs).rules, key=lambda r: r.id)
     if output_format == "json":
         click.echo(json.dumps([rule_dict(r) for r in catalogue], indent=2))
         return
     width = max((len(r.id) for r in catalogue), default=4)
     pack_width = max((len(r.pack) for r in catalogue), default=4)
     for rule in catalogue:
-        click.echo(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.pack:<{pack_width}}  {rule.title}")
+        click.echo(
+            f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.pack:<{pack_width}}  {rule.title}"
+        )
 
 
 @cli.group()

@@ -42,8 +42,9 @@ def _message(error: ValidationError) -> str:
         return str(error.info[0])
     template = _MESSAGES.get(error.code, "{0}")
     try:
-        return template.format(*error.info, constraint=error.constraint, field=error.field,
-                               value=error.value)  # fmt: skip
+        return str(template).format(
+            *error.info, constraint=error.constraint, field=error.field, value=error.value
+        )
     except (IndexError, KeyError):
         return f"fails '{error.rule}'"
 
@@ -66,7 +67,12 @@ class Evaluator:
     def _run(self, index: int, which: int, compiled: CompiledRule, job: Job) -> Errors:
         validator = compiled.validator if which == 0 else compiled.when
         assert validator is not None
-        key = (index, which, tuple(repr(get_path(job.document, p)) for p in compiled.reads))
+        values = [repr(get_path(job.document, p)) for p in compiled.reads]
+        if "derived.unresolved" in compiled.reads:
+            # no_placeholders reports the values held at the listed paths, not just the paths.
+            unresolved = get_path(job.document, "derived.unresolved") or ()
+            values.extend(repr(get_path(job.document, str(p))) for p in unresolved)
+        key = (index, which, tuple(values))
         cached = self._cache.get(key)
         if cached is None:
             if len(self._cache) >= _CACHE_LIMIT:
@@ -96,8 +102,13 @@ class Evaluator:
             try:
                 results.append(self.evaluate_job(item))
             except Exception as exc:  # a bug must not lose the job: it becomes an error result
-                origin = Origin(item.origin.path, item.origin.line, item.origin.index,
-                                item.origin.region, item.arn or item.origin.arn)  # fmt: skip
+                origin = Origin(
+                    item.origin.path,
+                    item.origin.line,
+                    item.origin.index,
+                    item.origin.region,
+                    item.arn or item.origin.arn,
+                )
                 message = f"could not be evaluated: {type(exc).__name__}: {exc}"
                 results.append(JobResult(None, LoadError(origin, message)))
         return results
@@ -126,13 +137,29 @@ def _findings(
         if reason is not None:
             undecided.append((path, reason, value))
             continue
-        violations.append(Finding(rule, FindingStatus.VIOLATED, path, f"{path}: {message}",
-                                  _short.repr(value), job.line_of(path)))  # fmt: skip
+        violations.append(
+            Finding(
+                rule,
+                FindingStatus.VIOLATED,
+                path,
+                f"{path}: {message}",
+                _short.repr(value),
+                job.line_of(path),
+            )
+        )
     if violations or not undecided:
         return violations
     path, reason, value = undecided[0]
-    return [Finding(rule, FindingStatus.UNKNOWN, path, f"{path}: cannot decide: {reason}",
-                    _short.repr(value), job.line_of(path))]  # fmt: skip
+    return [
+        Finding(
+            rule,
+            FindingStatus.UNKNOWN,
+            path,
+            f"{path}: cannot decide: {reason}",
+            _short.repr(value),
+            job.line_of(path),
+        )
+    ]
 
 
 def evaluate(items: Iterable[Job | LoadError], policy: Policy) -> list[JobResult]:

@@ -68,8 +68,10 @@ _PLACEHOLDER = re.compile(
     r"|\$\{[^}]*\}"  # ${var}
     r"|\$[A-Z][A-Z0-9_]{2,}"  # $ACCOUNT_ID
 )
-_ARN = re.compile(r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.*)$")
-_KEY_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
+_ARN = re.compile(
+    r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.*)$"
+)
+_KEY_ID = re.compile(r"^(?:mrk-[0-9a-fA-F]{32}|[0-9a-fA-F-]{36})$")  # mrk-: multi-Region key
 
 
 def classify(data: Any) -> str | None:
@@ -90,7 +92,9 @@ def parse_arn(value: Any) -> dict[str, str] | None:
     return match.groupdict() if match else None
 
 
-def from_api(data: Mapping[str, Any], kind: str, lines: Mapping[str, int]) -> tuple[dict[str, Any], dict[str, int]]:
+def from_api(
+    data: Mapping[str, Any], kind: str, lines: Mapping[str, int]
+) -> tuple[dict[str, Any], dict[str, int]]:
     """A Get response or Create request -> the Get shape; line paths renamed alongside."""
     renames = _CREATE_TO_GET if kind == CREATE_REQUEST else {}
     document: dict[str, Any] = {}
@@ -98,12 +102,17 @@ def from_api(data: Mapping[str, Any], kind: str, lines: Mapping[str, int]) -> tu
         if key in _DROPPED:
             continue
         document[renames.get(key, key)] = value
-    if kind == CREATE_REQUEST and isinstance(document.get("tags"), list):
-        document["tags"] = _tag_map(document["tags"])
     renamed: dict[str, int] = {}
     for path, line in lines.items():
         head, dot, rest = path.partition(".")
         renamed[renames.get(head, head) + dot + rest] = line
+    tags = document.get("tags")
+    if kind == CREATE_REQUEST and isinstance(tags, list):
+        document["tags"] = _tag_map(tags)
+        if isinstance(document["tags"], dict):
+            for index, tag in enumerate(tags):
+                if f"tags.{index}" in renamed:
+                    renamed[f"tags.{tag['key']}"] = renamed[f"tags.{index}"]
     return document, renamed
 
 
@@ -125,7 +134,9 @@ def from_terraform(
     document: dict[str, Any] = {}
     unknown: set[str] = set()
     lines: dict[str, int] = {}
-    _translate_block(values, TERRAFORM_FIELDS, "", "", document, tf_unknown, unknown, tf_lines, lines)
+    _translate_block(
+        values, TERRAFORM_FIELDS, "", "", document, tf_unknown, unknown, tf_lines, lines
+    )
     params = document.get("hyperParameters")
     if isinstance(params, dict):
         # hyperparameters is map(string) in Terraform: numbers are converted to strings.
@@ -167,6 +178,9 @@ def _translate_block(
                     unknown.add(sub_path)
             for sub_tf in [p for p in tf_unknown if p.startswith(tf_path + ".")]:
                 unknown.add(path + sub_tf[len(tf_path) :])
+            for sub_tf, line in tf_lines.items():
+                if sub_tf.startswith(tf_path + "."):
+                    lines[path + sub_tf[len(tf_path) :]] = line
             continue
         _, is_list, sub_fields = spec
         if isinstance(value, str) and "${" in value:
@@ -182,17 +196,31 @@ def _translate_block(
             for index, sub_block in enumerate(blocks):
                 item: dict[str, Any] = {}
                 _translate_block(
-                    sub_block, sub_fields, f"{tf_path}.{index}.", f"{path}.{index}.",
-                    item, tf_unknown, unknown, tf_lines, lines,
-                )  # fmt: skip
+                    sub_block,
+                    sub_fields,
+                    f"{tf_path}.{index}.",
+                    f"{path}.{index}.",
+                    item,
+                    tf_unknown,
+                    unknown,
+                    tf_lines,
+                    lines,
+                )
                 items.append(item)
             out[name] = items
         else:
             item = {}
             _translate_block(
-                blocks[0], sub_fields, f"{tf_path}.0.", f"{path}.",
-                item, tf_unknown, unknown, tf_lines, lines,
-            )  # fmt: skip
+                blocks[0],
+                sub_fields,
+                f"{tf_path}.0.",
+                f"{path}.",
+                item,
+                tf_unknown,
+                unknown,
+                tf_lines,
+                lines,
+            )
             out[name] = item
 
 
@@ -236,11 +264,15 @@ def model_family(model_id: str | None) -> str | None:
 
 
 def _model_id(identifier: Any) -> str | None:
-    """``arn:...:foundation-model/amazon.titan-text-lite-v1:0:4k`` -> ``amazon.titan-text-lite-v1:0:4k``."""
+    """The model id in an identifier: ``arn:...:foundation-model/<id>`` -> ``<id>``."""
     if not isinstance(identifier, str) or not identifier:
         return None
     if identifier.startswith("arn:"):
-        return identifier.rsplit("/", 1)[-1] if "/" in identifier else None
+        # A custom model (continued customization) is named custom-model/<base model id>/<suffix>.
+        parts = identifier.split("/")
+        if len(parts) == 3 and parts[0].endswith(":custom-model"):
+            return parts[1]
+        return parts[-1] if len(parts) > 1 else None
     return identifier
 
 
@@ -269,7 +301,9 @@ def _data_uris(document: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
     """(role, source path, uri) for every S3 location the job reads or writes."""
     found: list[tuple[str, str, Any]] = []
     if _get(document, "trainingDataConfig.s3Uri") is not None:
-        found.append(("training", "trainingDataConfig.s3Uri", _get(document, "trainingDataConfig.s3Uri")))
+        found.append(
+            ("training", "trainingDataConfig.s3Uri", _get(document, "trainingDataConfig.s3Uri"))
+        )
     log_path = "trainingDataConfig.invocationLogsConfig.invocationLogSource.s3Uri"
     if _get(document, log_path) is not None:
         found.append(("invocationLogs", log_path, _get(document, log_path)))
@@ -308,49 +342,67 @@ def finish(
     def known(path: str) -> Any:
         return None if path in opaque else _get(document, path)
 
-    # The job's own ARNs first, then the role's, then other regional ARNs.
-    account_sources = ("jobArn", "outputModelArn", "roleArn", "outputModelKmsKeyArn",
-                       "customizationConfig.rftConfig.graderConfig.lambdaGrader.lambdaArn")  # fmt: skip
-    region_sources = ("jobArn", "outputModelArn", "outputModelKmsKeyArn", "baseModelArn",
-                      "customizationConfig.rftConfig.graderConfig.lambdaGrader.lambdaArn")  # fmt: skip
-    account = region = partition = None
-    for path in account_sources:
+    # The job's own ARNs first, then the role's (a job can only pass a role of its own
+    # account), then ARNs that are only evidence: the base model's, the KMS key's, the grader's.
+    lambda_path = "customizationConfig.rftConfig.graderConfig.lambdaGrader.lambdaArn"
+    found: dict[str, tuple[str, str] | None] = {"account": None, "region": None, "partition": None}
+    for path in (
+        "jobArn",
+        "outputModelArn",
+        "roleArn",
+        "baseModelArn",
+        "outputModelKmsKeyArn",
+        lambda_path,
+    ):
         arn = parse_arn(known(path))
-        if arn and re.fullmatch(r"\d{12}", arn["account"]):
-            account = arn["account"]
-            break
-    for path in region_sources:
-        arn = parse_arn(known(path))
-        if arn and arn["region"]:
-            region = arn["region"]
-            break
-    for path in account_sources + region_sources:
-        arn = parse_arn(known(path))
-        if arn and arn["partition"]:
-            partition = arn["partition"]
-            break
+        if arn is None:
+            continue
+        if found["account"] is None and re.fullmatch(r"\d{12}", arn["account"]):
+            found["account"] = (arn["account"], path)
+        if found["region"] is None and arn["region"]:
+            found["region"] = (arn["region"], path)
+        if found["partition"] is None and arn["partition"]:
+            found["partition"] = (arn["partition"], path)
+    account, region, partition = (value[0] if value else None for value in found.values())
+    sources = {f"{part}From": value[1] if value else None for part, value in found.items()}
 
     derived_lines: dict[str, int] = {}
     data_uris = []
     for index, (role, path, uri) in enumerate(_data_uris(document)):
         parts = split_s3_uri(uri)
-        data_uris.append({"role": role, "uri": uri, "bucket": parts[0] if parts else None,
-                          "key": parts[1] if parts else None, "path": path})  # fmt: skip
+        data_uris.append(
+            {
+                "role": role,
+                "uri": uri,
+                "bucket": parts[0] if parts else None,
+                "key": parts[1] if parts else None,
+                "path": path,
+            }
+        )
         if path in lines:
             derived_lines[f"derived.dataUris.{index}"] = lines[path]
         if path in opaque:
             unknown.add(f"derived.dataUris.{index}")
-    teacher_path = "customizationConfig.distillationConfig.teacherModelConfig.teacherModelIdentifier"
+    teacher_path = (
+        "customizationConfig.distillationConfig.teacherModelConfig.teacherModelIdentifier"
+    )
     base_id = _model_id(known("baseModelArn"))
     for index, path in enumerate(unresolved):
         if path in lines:
             derived_lines[f"derived.unresolved.{index}"] = lines[path]
-    for name, path in (("baseModelId", "baseModelArn"), ("teacherModelId", teacher_path),
-                       ("kmsKeyForm", "outputModelKmsKeyArn")):  # fmt: skip
+    for name, path in (
+        ("baseModelId", "baseModelArn"),
+        ("teacherModelId", teacher_path),
+        ("kmsKeyForm", "outputModelKmsKeyArn"),
+    ):
         if path in lines:
             derived_lines[f"derived.{name}"] = lines[path]
-    for name, path in (("baseModelId", "baseModelArn"), ("teacherModelId", teacher_path),
-                       ("kmsKeyForm", "outputModelKmsKeyArn"), ("baseModelFamily", "baseModelArn")):  # fmt: skip
+    for name, path in (
+        ("baseModelId", "baseModelArn"),
+        ("teacherModelId", teacher_path),
+        ("kmsKeyForm", "outputModelKmsKeyArn"),
+        ("baseModelFamily", "baseModelArn"),
+    ):
         if path in opaque:
             unknown.add(f"derived.{name}")
 
@@ -359,6 +411,7 @@ def finish(
         "account": account,
         "region": region,
         "partition": partition,
+        **sources,
         "customizationType": document.get("customizationType") or "FINE_TUNING",
         "baseModelId": base_id,
         "baseModelFamily": model_family(base_id.split(":")[0] if base_id else None),
@@ -370,4 +423,3 @@ def finish(
     }
     lines.update(derived_lines)
     return document, lines
-

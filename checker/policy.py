@@ -9,6 +9,7 @@ The language is documented in docs/policy-language.md.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,11 @@ _POLICY_SCHEMA: dict[str, Any] = {
 }
 
 
+@functools.cache
+def _policy_file_validator() -> Validator:
+    return Validator(_POLICY_SCHEMA)
+
+
 @dataclass(frozen=True, eq=False)
 class CompiledRule:
     """A rule with its validators built once, and the document paths its verdict depends on."""
@@ -77,17 +83,24 @@ class _PolicyFile:
 
 
 def _flatten_schema_errors(errors: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """Cerberus's nested error dict -> [(dotted path, message)]."""
+    """Cerberus's nested error dict -> [(dotted path, message)], deepest path first.
+
+    A nested ``schema`` is tried both as a mapping and as a list-item schema ("anyof
+    definition N"); those branch names are left out of the path, and the deepest error wins,
+    which is the one that names the misspelt rule.
+    """
     found: list[tuple[str, str]] = []
     if isinstance(errors, dict):
         for key, value in errors.items():
-            found.extend(_flatten_schema_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+            branch = str(key).startswith("anyof definition")
+            child = prefix if branch else (f"{prefix}.{key}" if prefix else str(key))
+            found.extend(_flatten_schema_errors(value, child))
     elif isinstance(errors, list):
         for item in errors:
             found.extend(_flatten_schema_errors(item, prefix))
-    else:
+    elif str(errors) not in ("no definitions validate", "one or more definitions validate"):
         found.append((prefix, str(errors)))
-    return found
+    return sorted(found, key=lambda pair: -pair[0].count("."))
 
 
 def _line(lines: Mapping[str, int], path: str) -> int:
@@ -116,7 +129,7 @@ def _read(spec: str) -> _PolicyFile:
     if len(parsed) != 1 or not isinstance(parsed[0].data, dict):
         raise CheckerError(f"{shown}: a policy file must be one YAML mapping with 'rules'")
     data, lines = parsed[0].data, parsed[0].lines
-    meta = Validator(_POLICY_SCHEMA)
+    meta = _policy_file_validator()
     if not meta.validate(data):
         path_, message = _flatten_schema_errors(meta.errors)[0]
         raise CheckerError(f"{shown}:{_line(lines, path_)}: {_describe(data, path_)}{message}")
@@ -228,7 +241,9 @@ def load_policy(
     # later files winning.
     variables: dict[str, Any] = {}
     loaded = {f.shown for f in files}
-    defaults = [_read(f"builtin:{n}") for n in packs.builtin_names() if f"builtin:{n}" not in loaded]
+    defaults = [
+        _read(f"builtin:{n}") for n in packs.builtin_names() if f"builtin:{n}" not in loaded
+    ]
     for policy_file in [*defaults, *sorted(files, key=lambda f: not f.builtin)]:
         variables.update(policy_file.data.get("vars") or {})
 

@@ -31,6 +31,15 @@ ROOT_READS: dict[str, tuple[str, ...]] = {
 }
 
 
+# ARNs that define the job's account or region, rather than only hint at it: comparing such an
+# ARN with the job's own value is a real check, not a comparison of a value with itself.
+_DEFINING = {
+    "account": ("jobArn", "outputModelArn", "roleArn"),
+    "region": ("jobArn", "outputModelArn"),
+    "partition": ("jobArn", "outputModelArn", "roleArn"),
+}
+
+
 def to_number(value: Any) -> float | None:
     """A hyperparameter value as a number: "2", ".0001", "1.00E-07", 2, 2.5; else None."""
     if isinstance(value, bool):
@@ -57,6 +66,16 @@ def _as_list(constraint: Any) -> list[str]:
 class JobValidator(Validator):  # type: ignore[misc]
     """Cerberus with the custom rules below; one instance per rule schema, reused for every job."""
 
+    def _validate_nullable(self, nullable: bool, field: str, value: Any) -> None:
+        """Cerberus's nullable, which also skips the rules below for a null value.
+
+        The rule's arguments are validated against this schema:
+        {'type': 'boolean'}
+        """
+        super()._validate_nullable(nullable, field, value)
+        if value is None:
+            self._drop_remaining_rules(*CUSTOM_RULES)
+
     def _undecided(self, field: str, reason: str) -> None:
         self._error(field, UNDECIDED + reason)
 
@@ -82,9 +101,10 @@ class JobValidator(Validator):  # type: ignore[misc]
 
         The rule's arguments are validated against this schema:
         {'type': 'dict', 'keysrules': {'allowed': ['partition', 'service', 'region', 'account',
-         'resource']}, 'valuesrules': {'type': ['string', 'list']}}
+         'resource']}, 'valuesrules': {'type': ['string', 'list'], 'schema': {'type': 'string'}}}
         """
         derived = self.root_document.get("derived") or {}
+        here = ".".join(str(p) for p in (*self.document_path, field))
         for text in self._each_string(field, value):
             arn = parse_arn(text)
             if arn is None:
@@ -94,10 +114,15 @@ class JobValidator(Validator):  # type: ignore[misc]
                 actual = arn[part]
                 if expected == "same":
                     own = derived.get(part)
+                    source = derived.get(f"{part}From")
                     if own is None:
                         self._undecided(field, f"the job's {part} is not known")
+                    elif source == here and source not in _DEFINING.get(part, ()):
+                        self._undecided(field, f"the job's {part} is known only from this ARN")
                     elif actual != own:
-                        self._error(field, f"{part} '{actual}' differs from the job's {part} '{own}'")
+                        self._error(
+                            field, f"{part} '{actual}' differs from the job's {part} '{own}'"
+                        )
                 elif not _matches(actual, _as_list(expected)):
                     allowed = ", ".join(_as_list(expected))
                     self._error(field, f"{part} '{actual}' is not one of: {allowed}")
@@ -113,7 +138,9 @@ class JobValidator(Validator):  # type: ignore[misc]
             if split_s3_uri(uri) is None:
                 self._error(field, f"'{uri}' is not an s3:// URI")
             elif not (_matches(uri, patterns) or _matches(uri.rstrip("/") + "/", patterns)):
-                self._error(field, f"'{uri}' is outside the allowed locations: {', '.join(patterns)}")
+                self._error(
+                    field, f"'{uri}' is outside the allowed locations: {', '.join(patterns)}"
+                )
 
     def _validate_s3_disjoint_from(self, constraint: Any, field: str, value: Any) -> None:
         """The S3 location must not contain, or lie inside, the job's data URIs of these roles.
@@ -123,7 +150,11 @@ class JobValidator(Validator):  # type: ignore[misc]
          'allowed': ['training', 'validation', 'output', 'invocationLogs']}}
         """
         derived = self.root_document.get("derived") or {}
+        opaque = set(derived.get("unknown") or ()) | set(derived.get("unresolved") or ())
         roles = set(constraint)
+        if ".".join(str(p) for p in (*self.document_path, field)) in opaque:
+            self._undecided(field, "the location is not known")
+            return
         for uri in self._each_string(field, value):
             here = _folder(uri)
             if here is None:
@@ -132,19 +163,24 @@ class JobValidator(Validator):  # type: ignore[misc]
             for entry in derived.get("dataUris") or []:
                 if entry.get("role") not in roles:
                     continue
+                if entry.get("path") in opaque:
+                    self._undecided(field, f"the {entry['role']} location is not known")
+                    continue
                 other = _folder(entry.get("uri"))
                 if other is None:
                     continue
                 if other.startswith(here) or here.startswith(other):
-                    self._error(field, f"'{uri}' overlaps the {entry['role']} location "
-                                f"'{entry['uri']}'")  # fmt: skip
+                    self._error(
+                        field, f"'{uri}' overlaps the {entry['role']} location '{entry['uri']}'"
+                    )
 
     def _validate_number(self, constraint: Mapping[str, Any], field: str, value: Any) -> None:
         """A number, possibly written as a string ("2", ".0001", "1.00E-07"), within bounds.
 
         The rule's arguments are validated against this schema:
         {'type': 'dict', 'schema': {'min': {'type': 'number'}, 'max': {'type': 'number'},
-         'integer': {'type': 'boolean'}, 'keywords': {'type': 'list', 'schema': {'type': 'string'}}}}
+         'integer': {'type': 'boolean'},
+         'keywords': {'type': 'list', 'schema': {'type': 'string'}}}}
         """
         if isinstance(value, str) and value in (constraint.get("keywords") or ()):
             return
@@ -205,8 +241,13 @@ class JobValidator(Validator):  # type: ignore[misc]
             return
         for index, path in enumerate(value):
             held = get_path(self.root_document, str(path))
-            self._error_at(field, str(index), "no_placeholders", held,
-                           f"{path} holds an unresolved placeholder: {held!r}")  # fmt: skip
+            self._error_at(
+                field,
+                str(index),
+                "no_placeholders",
+                held,
+                f"{path} holds an unresolved placeholder: {held!r}",
+            )
 
     def _family_table(self, field: str, constraint: Any) -> dict[str, Any] | None:
         family = (
@@ -235,6 +276,8 @@ class JobValidator(Validator):  # type: ignore[misc]
         The rule's arguments are validated against this schema:
         {'type': ['boolean', 'string']}
         """
+        if constraint is False:
+            return
         if not isinstance(value, dict):
             self._error(field, "must be a mapping of hyperparameter names to values")
             return
@@ -250,13 +293,16 @@ class JobValidator(Validator):  # type: ignore[misc]
         for name, raw in value.items():
             # Without the family's table, accept any keyword documented for the name anywhere.
             keywords = (table.get(name) or {}).get("keywords") if table else _all_keywords(name)
+            if (table.get(name) or {}).get("type") == "keyword":
+                continue  # keyword-only (RFT reasoningEffort): hp_documented_ranges checks it
             if isinstance(raw, str) and raw in (keywords or ()):
                 continue
             if to_number(raw) is None:
                 self._error_at(field, name, "hp_numeric", raw, f"'{raw}' is not a number")
             elif constraint_strings and not isinstance(raw, str):
-                self._error_at(field, name, "hp_numeric", raw,
-                               f"{raw!r} must be written as a string (\"{raw}\")")  # fmt: skip
+                self._error_at(
+                    field, name, "hp_numeric", raw, f'{raw!r} must be written as a string ("{raw}")'
+                )
 
     def _validate_hp_documented_names(self, constraint: Any, field: str, value: Any) -> None:
         """Only hyperparameter names documented for the job's base-model family.
@@ -264,16 +310,21 @@ class JobValidator(Validator):  # type: ignore[misc]
         The rule's arguments are validated against this schema:
         {'type': ['boolean', 'string']}
         """
-        if not isinstance(value, dict) or not value:
+        if constraint is False or not isinstance(value, dict) or not value:
             return
         table = self._family_table(field, constraint)
         if table is None:
             return
         for name in value:
             if name not in table:
-                self._error_at(field, name, "hp_documented_names", name,
-                               f"'{name}' is not documented for this base model "
-                               f"(documented: {', '.join(table)})")  # fmt: skip
+                self._error_at(
+                    field,
+                    name,
+                    "hp_documented_names",
+                    name,
+                    f"'{name}' is not documented for this base model "
+                    f"(documented: {', '.join(table)})",
+                )
 
     def _validate_hp_documented_ranges(self, constraint: Any, field: str, value: Any) -> None:
         """Every hyperparameter within the documented range for the job's base-model family.
@@ -281,7 +332,7 @@ class JobValidator(Validator):  # type: ignore[misc]
         The rule's arguments are validated against this schema:
         {'type': ['boolean', 'string']}
         """
-        if not isinstance(value, dict) or not value:
+        if constraint is False or not isinstance(value, dict) or not value:
             return
         table = self._family_table(field, constraint)
         if table is None:
@@ -294,8 +345,9 @@ class JobValidator(Validator):  # type: ignore[misc]
                 continue
             rule = "hp_documented_ranges"
             if spec.get("type") == "keyword":
-                self._error_at(field, name, rule, raw,
-                               f"'{raw}' is not one of {', '.join(spec['keywords'])}")  # fmt: skip
+                self._error_at(
+                    field, name, rule, raw, f"'{raw}' is not one of {', '.join(spec['keywords'])}"
+                )
                 continue
             number = to_number(raw)
             if number is None:
@@ -304,9 +356,13 @@ class JobValidator(Validator):  # type: ignore[misc]
             if spec.get("type") == "integer" and not number.is_integer():
                 self._error_at(field, name, rule, raw, f"{raw} is not a whole number")
             if low is not None and number < float(low):
-                self._error_at(field, name, rule, raw, f"{raw} is below the documented minimum {low}")
+                self._error_at(
+                    field, name, rule, raw, f"{raw} is below the documented minimum {low}"
+                )
             if high is not None and number > float(high):
-                self._error_at(field, name, rule, raw, f"{raw} is above the documented maximum {high}")
+                self._error_at(
+                    field, name, rule, raw, f"{raw} is above the documented maximum {high}"
+                )
 
 
 def _all_keywords(name: str) -> set[str]:
@@ -326,5 +382,7 @@ def _folder(uri: Any) -> str | None:
 
 
 CUSTOM_RULES = tuple(
-    name[len("_validate_") :] for name in vars(JobValidator) if name.startswith("_validate_")
+    name[len("_validate_") :]
+    for name in vars(JobValidator)
+    if name.startswith("_validate_") and not hasattr(Validator, name)
 )

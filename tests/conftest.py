@@ -83,7 +83,9 @@ def make_job(document: dict[str, Any] | None = None, **overrides: Any) -> Job:
     return Job(doc, Origin(path="job.json"), kind, lines)
 
 
-def rule_ids(job: Job, policies: tuple[str, ...] = ALL_BUILTIN, status: str = "violated") -> set[str]:
+def rule_ids(
+    job: Job, policies: tuple[str, ...] = ALL_BUILTIN, status: str = "violated"
+) -> set[str]:
     """The ids of rules with findings of ``status`` for one job."""
     [result] = evaluate([job], load_policy(policies))
     return {f.rule.id for f in result.findings if f.status.value == status}

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from checker.model import FindingStatus, JobResult, Outcome, Report
 
-_COLORS = {"error": "31", "warning": "33", "note": "36", "unknown": "35", "passed": "32",
-           "failed": "31", "errored": "31", "dim": "2", "bold": "1"}  # fmt: skip
+_COLORS = {
+    "error": "31",
+    "warning": "33",
+    "note": "36",
+    "unknown": "35",
+    "passed": "32",
+    "failed": "31",
+    "errored": "31",
+    "dim": "2",
+    "bold": "1",
+}
 
 
 def _paint(text: str, style: str, color: bool) -> str:
@@ -32,9 +41,7 @@ def _job_lines(result: JobResult, color: bool) -> list[str]:
     lines = [f"{header}: {_paint(outcome.value, outcome.value, color)}"]
     for finding in result.findings:
         label = (
-            finding.rule.severity.value
-            if finding.status is FindingStatus.VIOLATED
-            else "unknown"
+            finding.rule.severity.value if finding.status is FindingStatus.VIOLATED else "unknown"
         )
         location = _where(result, finding.line) if job.origin.path else (job.arn or job.key)
         lines.append(

@@ -131,7 +131,9 @@ def _json_key_lines(text: str) -> dict[str, int]:
 
 
 def _json_error(exc: json.JSONDecodeError) -> InputError:
-    return InputError(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", exc.lineno)
+    return InputError(
+        f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", exc.lineno
+    )
 
 
 def parse_json(text: str) -> ParsedDocument:
@@ -145,20 +147,27 @@ def parse_json(text: str) -> ParsedDocument:
     return ParsedDocument(data, _json_key_lines(text))
 
 
-def parse_json_lines(text: str) -> Iterator[ParsedDocument]:
-    """JSON Lines: one document per non-blank line; every key of a document is on its line."""
+def parse_json_lines(text: str) -> Iterator[ParsedDocument | InputError]:
+    """JSON Lines: one document per non-blank line, each key on its line.
+
+    A bad line is yielded as an InputError in its place, so the good lines around it are kept.
+    """
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
         try:
             data = json.loads(raw)
+            check_depth(data)
         except json.JSONDecodeError as exc:
-            raise InputError(
+            yield InputError(
                 f"invalid JSON Lines: {exc.msg} (line {number}, column {exc.colno})", number
-            ) from exc
-        except RecursionError as exc:
-            raise InputError(f"line {number}: document is nested too deeply", number) from exc
-        check_depth(data)
+            )
+            continue
+        except (RecursionError, InputError):
+            yield InputError(
+                f"line {number}: document is nested more than {MAX_DEPTH} levels deep", number
+            )
+            continue
         yield ParsedDocument(data, {}, number)
 
 
@@ -190,7 +199,9 @@ def _yaml_node_lines(root: yaml.Node) -> tuple[dict[str, int], int]:
             )
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
-                key = str(key_node.value)
+                # A complex key (``? [*a, *a]``) cannot be hashed and is refused when constructed;
+                # str() of its node would render every alias expansion (a bomb in a key).
+                key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
                 child = f"{path}.{key}" if path else key
                 lines.setdefault(child, key_node.start_mark.line + 1)
                 stack.append((value_node, child, depth + 1))
@@ -216,11 +227,32 @@ def _yaml_error(exc: yaml.YAMLError) -> InputError:
     )
 
 
+# libyaml's composer recurses in C without a limit: some 25,000 nested collections overflow the
+# stack and kill the process. Each level needs a "[", "{", "-", "?" or a new line (at most two
+# levels each), so text with few of them is safe; other text is measured on the event stream.
+_SAFE_NESTING = 5_000
+
+
+def _check_event_depth(text: str, loader_class: type[yaml.SafeLoader]) -> None:
+    if 2 * sum(text.count(char) for char in "[{-?\n\r\x85\u2028\u2029") < _SAFE_NESTING:
+        return
+    depth = 0
+    for event in yaml.parse(text, Loader=loader_class):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else None
+                raise InputError(f"document is nested more than {MAX_DEPTH} levels deep", line)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def parse_yaml(text: str, *, strict_tags: bool = False) -> Iterator[ParsedDocument]:
     """Every document of a YAML stream, safely constructed, with key lines."""
     loader_class = _PolicyYamlLoader if strict_tags else _JobYamlLoader
     loader = loader_class(text)
     try:
+        _check_event_depth(text, loader_class)
         while loader.check_node():
             node = loader.get_node()
             if node is None:

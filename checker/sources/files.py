@@ -23,8 +23,14 @@ WALK_SUFFIXES = (".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".tf", ".tfstate
 SKIPPED_DIRS = {".git", ".terraform", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
 # A file that contains none of these cannot be a job document: a directory walk skips it
 # without parsing (fast, and tolerant of templated YAML that is not valid YAML).
-_MARKERS = (b"jobName", b"job_name", b"customModelName", b"baseModelIdentifier",
-            b"baseModelArn", b"aws_bedrock_custom_model")  # fmt: skip
+_MARKERS = (
+    b"jobName",
+    b"job_name",
+    b"customModelName",
+    b"baseModelIdentifier",
+    b"baseModelArn",
+    b"aws_bedrock_custom_model",
+)
 
 Item = Job | LoadError
 
@@ -64,10 +70,12 @@ def read_paths(paths: Iterable[str], stdin: BinaryIO | None = None) -> FileScan:
                     scan.items.extend(found)
             if len(scan.items) == before:
                 passed = len(scan.skipped) - skipped_before
-                scan.items.append(LoadError(
-                    Origin(path=display_path(path)),
-                    f"no job documents found in this directory ({passed} files passed over)",
-                ))  # fmt: skip
+                scan.items.append(
+                    LoadError(
+                        Origin(path=display_path(path)),
+                        f"no job documents found in this directory ({passed} files passed over)",
+                    )
+                )
         elif path.exists():
             scan.items.extend(read_file(path, explicit=True) or [])
         else:
@@ -111,9 +119,14 @@ def read_bytes(raw: bytes, shown: str, *, explicit: bool, suffix: str = "") -> l
     if not items:
         if not explicit:
             return None
-        return [LoadError(Origin(path=shown), "not a Bedrock model customization job document "
-                          "(expected a get-model-customization-job response, a create request, "
-                          "or Terraform aws_bedrock_custom_model)")]  # fmt: skip
+        return [
+            LoadError(
+                Origin(path=shown),
+                "not a Bedrock model customization job document "
+                "(expected a get-model-customization-job response, a create request, "
+                "or Terraform aws_bedrock_custom_model)",
+            )
+        ]
     return items
 
 
@@ -125,17 +138,22 @@ def _jobs_in_text(text: str, shown: str, suffix: str) -> Iterator[Item]:
             yield _terraform_job(attributes, set(), tf_lines, origin, address, normalize.TERRAFORM)
         return
     stripped = text.lstrip()
+    parsed: list[documents.ParsedDocument | InputError]
     if stripped[:1] in ("{", "["):
         try:
             parsed = [documents.parse_json(text)]
-        except InputError as exc:
-            if not ("Extra data" in exc.message and documents.looks_like_json_lines(text)):
+        except InputError:
+            if not documents.looks_like_json_lines(text):
                 raise
             parsed = list(documents.parse_json_lines(text))
     else:
         parsed = list(documents.parse_yaml(text))
     for index, document in enumerate(parsed):
-        yield from _jobs_in_document(document, shown, index if len(parsed) > 1 else None)
+        position = index if len(parsed) > 1 else None
+        if isinstance(document, InputError):
+            yield LoadError(Origin(shown, document.line or 1, position), document.message)
+        else:
+            yield from _jobs_in_document(document, shown, position)
 
 
 def _jobs_in_document(
@@ -145,14 +163,14 @@ def _jobs_in_document(
     if terraform.is_plan_or_state(data):
         for address, values, unknown, json_path in terraform.plan_resources(data):
             prefix = json_path + "."
-            own = {p[len(prefix):]: n for p, n in parsed.lines.items() if p.startswith(prefix)}
+            own = {p[len(prefix) :]: n for p, n in parsed.lines.items() if p.startswith(prefix)}
             origin = Origin(path=shown, line=parsed.lines.get(json_path, parsed.line))
             yield _terraform_job(values, unknown, own, origin, address, normalize.TERRAFORM_PLAN)
         return
     if terraform.is_tf_json_config(data):
         for name, attributes, json_path in terraform.json_config_resources(data):
             prefix = json_path + "."
-            own = {p[len(prefix):]: n for p, n in parsed.lines.items() if p.startswith(prefix)}
+            own = {p[len(prefix) :]: n for p, n in parsed.lines.items() if p.startswith(prefix)}
             origin = Origin(path=shown, line=parsed.lines.get(json_path, parsed.line))
             address = f"{terraform.RESOURCE_TYPE}.{name}"
             yield _terraform_job(attributes, set(), own, origin, address, normalize.TERRAFORM)
@@ -170,7 +188,7 @@ def _api_job(data: Any, lines: dict[str, int], origin: Origin) -> Iterator[Item]
     kind = normalize.classify(data)
     if kind is None:
         if origin.index is not None and isinstance(data, dict):
-            yield LoadError(origin, f"array item {origin.index} is not a customization job")
+            yield LoadError(origin, f"item {origin.index} is not a customization job")
         return
     document, canonical_lines = normalize.from_api(data, kind, lines)
     document, canonical_lines = normalize.finish(document, canonical_lines, kind, set())

@@ -9,18 +9,30 @@ from typing import Any
 from checker.errors import InputError
 
 RESOURCE_TYPE = "aws_bedrock_custom_model"
-_BLOCK_START = re.compile(r'^\s*resource\s+"aws_bedrock_custom_model"\s+"([^"]+)"\s*\{', re.M)
+# [ \t]*, not \s*: \s would match the blank lines before the block and start it too early.
+_BLOCK_START = re.compile(r'^[ \t]*resource\s+"aws_bedrock_custom_model"\s+"([^"]+)"\s*\{', re.M)
 _ATTRIBUTE = re.compile(r"^\s*\"?([A-Za-z_][\w-]*)\"?\s*(=|\{)")
+# Braces that count for nesting: not in comments (#, //, /* */) nor in strings.
+_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|#.*|//.*|/\*.*?\*/')
+
+
+def _code_only(match: re.Match[str]) -> str:
+    text = match.group()
+    return text.replace("{", "").replace("}", "") if text.startswith('"') else ""
 
 
 def is_plan_or_state(data: Any) -> bool:
-    return isinstance(data, dict) and "format_version" in data and any(
-        key in data for key in ("planned_values", "values", "resource_changes", "prior_state")
+    return (
+        isinstance(data, dict)
+        and "format_version" in data
+        and any(
+            key in data for key in ("planned_values", "values", "resource_changes", "prior_state")
+        )
     )
 
 
 def is_tf_json_config(data: Any) -> bool:
-    """Terraform's JSON configuration syntax (``*.tf.json``): ``{"resource": {type: {name: {}}}}``."""
+    """Terraform's JSON configuration syntax (``*.tf.json``): ``{"resource": {type: {...}}}``."""
     resources = data.get("resource") if isinstance(data, dict) else None
     return isinstance(resources, dict) and RESOURCE_TYPE in resources
 
@@ -38,8 +50,9 @@ def hcl_resources(text: str) -> Iterator[tuple[str, dict[str, Any], dict[str, in
     except Exception as exc:  # lark raises several unrelated types; all mean "bad syntax"
         line = getattr(exc, "line", None)
         column = getattr(exc, "column", None)
-        where = f" (line {line}, column {column})" if line else ""
         summary = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        summary = re.sub(r"\s*at line \d+,? col(umn)? \d+\.?$", "", summary)
+        where = f" (line {line}, column {column})" if line else ""
         raise InputError(f"invalid Terraform: {summary}{where}", line) from exc
     starts = {m.group(1): text.count("\n", 0, m.start()) + 1 for m in _BLOCK_START.finditer(text)}
     text_lines = text.splitlines()
@@ -57,8 +70,16 @@ def _attribute_lines(text_lines: list[str], start: int) -> dict[str, int]:
     stack: list[str] = []
     counts: dict[str, int] = {}
     depth = 0
+    in_comment = False
     for number in range(start - 1, len(text_lines)):
-        raw = text_lines[number].split("#", 1)[0]
+        line = text_lines[number]
+        if in_comment:
+            if "*/" not in line:
+                continue
+            line, in_comment = line.split("*/", 1)[1], False
+        raw = _STRING_OR_COMMENT.sub(_code_only, line)
+        if "/*" in raw:  # a block comment that goes on over the next lines
+            raw, in_comment = raw.split("/*", 1)[0], True
         match = _ATTRIBUTE.match(raw)
         if match and depth >= 1:
             name = match.group(1)
@@ -113,8 +134,12 @@ def plan_resources(data: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any
             if not isinstance(after, dict):  # a delete: nothing will exist to check
                 continue
             unknown = _unknown_paths(body.get("after_unknown") or {})
-            yield (str(change.get("address", RESOURCE_TYPE)), after, unknown,
-                   f"resource_changes.{index}.change.after")  # fmt: skip
+            yield (
+                str(change.get("address", RESOURCE_TYPE)),
+                after,
+                unknown,
+                f"resource_changes.{index}.change.after",
+            )
         return
     for root_key in ("planned_values", "values"):
         root = data.get(root_key)

@@ -1,0 +1,1 @@
+"""Where job documents come from: files (JSON, YAML, Terraform) and, later, AWS."""
