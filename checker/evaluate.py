@@ -87,11 +87,13 @@ class Evaluator:
             (path, "holds an unresolved placeholder") for path in derived.get("unresolved") or ()
         )
         findings: list[Finding] = []
+        checked: list[str] = []
         for index, compiled in enumerate(self.policy.compiled):
             if compiled.when is not None and self._run(index, 1, compiled, job):
                 continue  # the rule is not about this job
+            checked.append(compiled.rule.id)
             findings.extend(_findings(compiled, job, self._run(index, 0, compiled, job), opaque))
-        return JobResult(job, None, tuple(findings))
+        return JobResult(job, None, tuple(findings), tuple(checked))
 
     def evaluate(self, items: Iterable[Job | LoadError]) -> list[JobResult]:
         results: list[JobResult] = []

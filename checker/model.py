@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +30,7 @@ class FindingStatus(enum.Enum):
 class Outcome(enum.Enum):
     PASSED = "passed"
     FAILED = "failed"
+    WAIVED = "waived"  # violations found, every one of them waived or in the baseline
     ERRORED = "errored"
 
 
@@ -128,6 +131,28 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """An accepted risk: findings of ``rule`` on the matching jobs do not fail the run."""
+
+    rule: str  # rule id or glob
+    reason: str
+    expires: datetime.date
+    jobs: tuple[str, ...] = ()  # globs over job name, ARN, Terraform address or key
+    files: tuple[str, ...] = ()  # globs over the job's file path
+    approved_by: str | None = None
+    origin: Origin = Origin()
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a violation does not count: a waiver, or a baseline of accepted findings."""
+
+    kind: str  # "waiver" or "baseline"
+    justification: str
+    waiver: Waiver | None = None
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: Rule
     status: FindingStatus
@@ -135,10 +160,16 @@ class Finding:
     message: str
     value: Any
     line: int
+    suppression: Suppression | None = None
 
     @property
     def severity(self) -> Severity:
         return self.rule.severity if self.status is FindingStatus.VIOLATED else Severity.NOTE
+
+    @property
+    def counts(self) -> bool:
+        """A violation that is neither waived nor baselined."""
+        return self.status is FindingStatus.VIOLATED and self.suppression is None
 
 
 @dataclass(frozen=True)
@@ -148,14 +179,23 @@ class JobResult:
     job: Job | None
     error: LoadError | None = None
     findings: tuple[Finding, ...] = ()
+    checked: tuple[str, ...] = ()  # ids of the rules that applied to the job
 
     @property
     def outcome(self) -> Outcome:
         if self.error is not None:
             return Outcome.ERRORED
-        if any(f.status is FindingStatus.VIOLATED for f in self.findings):
+        if any(f.counts for f in self.findings):
             return Outcome.FAILED
+        if any(f.status is FindingStatus.VIOLATED for f in self.findings):
+            return Outcome.WAIVED
         return Outcome.PASSED
+
+    @property
+    def label(self) -> str:
+        if self.job is not None:
+            return self.job.label
+        return self.origin.arn or self.origin.path or self.key
 
     @property
     def key(self) -> str:
@@ -172,6 +212,29 @@ class JobResult:
         return self.error.origin
 
 
+def fingerprint(result: JobResult, finding: Finding) -> str:
+    """Stable identity of a finding across runs: the job, the rule and the field, not the line."""
+    job = result.job
+    if job is not None and job.arn:
+        identity = job.arn
+    else:
+        origin = result.origin
+        index = "" if origin.index is None else f"#{origin.index}"
+        name = (job.resource or job.name) if job is not None else None
+        identity = f"{origin.path or origin.arn or ''}{index}:{name or ''}"
+    text = f"{finding.rule.id}|{identity}|{finding.path}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class WaiverStatus:
+    """How a loaded waiver fared in a run: active, expired (no longer waives) or stale."""
+
+    waiver: Waiver
+    status: str  # "active", "expired" or "stale"
+    matched: int = 0
+
+
 @dataclass(frozen=True)
 class Report:
     results: tuple[JobResult, ...]
@@ -179,20 +242,19 @@ class Report:
     fail_on: Severity | None = Severity.ERROR
     skipped_files: tuple[str, ...] = ()
     policy_sources: tuple[str, ...] = ()
+    waivers: tuple[WaiverStatus, ...] = ()
+    baseline_gone: int | None = None  # baselined findings no longer present (None: no baseline)
+    mode: str = "files"  # "files" or "live", for SARIF categories
 
     def findings(self) -> list[tuple[JobResult, Finding]]:
         return [(result, finding) for result in self.results for finding in result.findings]
 
     def failing(self) -> list[Finding]:
-        """Violations at or above the fail threshold; unknown findings never fail a run."""
+        """Unsuppressed violations at or above the fail threshold; unknowns never fail a run."""
         if self.fail_on is None:
             return []
         threshold = self.fail_on.rank
-        return [
-            f
-            for _, f in self.findings()
-            if f.status is FindingStatus.VIOLATED and f.severity.rank >= threshold
-        ]
+        return [f for _, f in self.findings() if f.counts and f.severity.rank >= threshold]
 
     def summary(self) -> dict[str, Any]:
         """The counts every format reports, computed in one place so that they always agree."""
@@ -200,18 +262,24 @@ class Report:
         for result in self.results:
             outcomes[result.outcome.value] += 1
         by_severity = {s.value: 0 for s in Severity}
-        unknown = 0
+        unknown = waived = baselined = 0
         for _, finding in self.findings():
             if finding.status is FindingStatus.UNKNOWN:
                 unknown += 1
-            else:
+            elif finding.suppression is None:
                 by_severity[finding.rule.severity.value] += 1
+            elif finding.suppression.kind == "waiver":
+                waived += 1
+            else:
+                baselined += 1
         return {
             "jobs": len(self.results),
             **outcomes,
             "findings": sum(by_severity.values()),
             "bySeverity": by_severity,
             "unknown": unknown,
+            "waivedFindings": waived,
+            "baselinedFindings": baselined,
             "failing": len(self.failing()),
             "skippedFiles": len(self.skipped_files),
         }

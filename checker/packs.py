@@ -10,6 +10,13 @@ import yaml
 
 from checker.errors import CheckerError
 
+# Where the project's documentation is published; rule pages are docs/rules/<ID>.md.
+DOCS_URL = "https://github.com/bedrock-checker/bedrock-checker/blob/main/docs/"
+
+
+def rule_doc_url(rule_id: str) -> str:
+    return f"{DOCS_URL}rules/{rule_id}.md"
+
 
 @functools.cache
 def builtin_dir() -> Path:

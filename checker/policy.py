@@ -112,40 +112,51 @@ def _line(lines: Mapping[str, int], path: str) -> int:
     return 1
 
 
+def read_checked_yaml(
+    path: Path, shown: str, what: str, validator: Validator
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """A policy or waivers file: one safe YAML mapping, validated; errors name file and line."""
+    try:
+        text = decode(path.read_bytes())
+        parsed = list(parse_yaml(text, strict_tags=True))
+    except OSError as exc:
+        raise CheckerError(f"{shown}: cannot read {what}: {exc.strerror or exc}") from exc
+    except InputError as exc:
+        where = f"{shown}:{exc.line}" if exc.line else shown
+        raise CheckerError(f"{where}: {exc.message}") from exc
+    if len(parsed) != 1 or not isinstance(parsed[0].data, dict):
+        raise CheckerError(f"{shown}: a {what} file must be one YAML mapping")
+    data, lines = parsed[0].data, parsed[0].lines
+    if not validator.validate(data):
+        path_, message = _flatten_schema_errors(validator.errors)[0]
+        raise CheckerError(f"{shown}:{_line(lines, path_)}: {_describe(data, path_)}{message}")
+    return data, lines
+
+
 def _read(spec: str) -> _PolicyFile:
     if spec.startswith("builtin:"):
         path = packs.builtin_path(spec.split(":", 1)[1])
         shown, builtin = spec, True
     else:
         path, shown, builtin = Path(spec), spec, False
-    try:
-        text = decode(path.read_bytes())
-        parsed = list(parse_yaml(text, strict_tags=True))
-    except OSError as exc:
-        raise CheckerError(f"{shown}: cannot read policy: {exc.strerror or exc}") from exc
-    except InputError as exc:
-        where = f"{shown}:{exc.line}" if exc.line else shown
-        raise CheckerError(f"{where}: {exc.message}") from exc
-    if len(parsed) != 1 or not isinstance(parsed[0].data, dict):
-        raise CheckerError(f"{shown}: a policy file must be one YAML mapping with 'rules'")
-    data, lines = parsed[0].data, parsed[0].lines
-    meta = _policy_file_validator()
-    if not meta.validate(data):
-        path_, message = _flatten_schema_errors(meta.errors)[0]
-        raise CheckerError(f"{shown}:{_line(lines, path_)}: {_describe(data, path_)}{message}")
+    data, lines = read_checked_yaml(path, shown, "policy", _policy_file_validator())
     pack = data.get("pack") or (path.stem if not builtin else spec.split(":", 1)[1])
     return _PolicyFile(shown, pack, data, lines, builtin)
 
 
 def _describe(data: Mapping[str, Any], path: str) -> str:
-    """'rule BMC001: severity: ' for an error inside a rule, else 'path: '."""
+    """'rule BMC001: severity: ' for an error inside a rule (or waiver), else 'path: '."""
     parts = path.split(".")
-    if len(parts) >= 2 and parts[0] == "rules" and parts[1].isdigit():
-        rules = data.get("rules") or []
+    if len(parts) >= 2 and parts[0] in ("rules", "waivers") and parts[1].isdigit():
+        items = data.get(parts[0]) or []
         index = int(parts[1])
-        rule = rules[index] if index < len(rules) else None
-        rule_id = rule.get("id") if isinstance(rule, dict) else None
-        label = f"rule {rule_id}" if isinstance(rule_id, str) else f"rule #{index + 1}"
+        item = items[index] if index < len(items) else None
+        if parts[0] == "rules":
+            rule_id = item.get("id") if isinstance(item, dict) else None
+            label = f"rule {rule_id}" if isinstance(rule_id, str) else f"rule #{index + 1}"
+        else:
+            rule = item.get("rule") if isinstance(item, dict) else None
+            label = f"waiver #{index + 1}" + (f" ({rule})" if isinstance(rule, str) else "")
         rest = ".".join(parts[2:])
         return f"{label}: {rest}: " if rest else f"{label}: "
     return f"{path}: " if path else ""
@@ -274,7 +285,8 @@ def load_policy(
                 tags=tuple(raw.get("tags") or ()),
                 when=when,
                 origin=Origin(path=policy_file.shown, line=_line(policy_file.lines, base)),
-                help_uri=raw.get("help_uri"),
+                help_uri=raw.get("help_uri")
+                or (packs.rule_doc_url(raw["id"]) if policy_file.builtin else None),
             )
             compiled.append(CompiledRule(rule, validator, when_validator, _reads(schema, when)))
 

@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from checker import __version__
-from checker.model import Finding, JobResult, Origin, Report, Rule
+from checker.model import Finding, JobResult, Origin, Report, Rule, WaiverStatus, fingerprint
+from checker.reports.options import RenderOptions
 
 SCHEMA_VERSION = 1
 
@@ -35,8 +36,10 @@ def rule_dict(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _finding(finding: Finding) -> dict[str, Any]:
+def _finding(result: JobResult, finding: Finding) -> dict[str, Any]:
+    suppression = finding.suppression
     return {
+        "fingerprint": fingerprint(result, finding),
         "ruleId": finding.rule.id,
         "severity": finding.severity.value,
         "status": finding.status.value,
@@ -44,6 +47,24 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "line": finding.line,
         "message": finding.message,
         "value": finding.value,
+        "suppression": None
+        if suppression is None
+        else {"kind": suppression.kind, "justification": suppression.justification},
+    }
+
+
+def _waiver(status: WaiverStatus) -> dict[str, Any]:
+    waiver = status.waiver
+    return {
+        "rule": waiver.rule,
+        "jobs": list(waiver.jobs),
+        "files": list(waiver.files),
+        "reason": waiver.reason,
+        "expires": waiver.expires.isoformat(),
+        "approvedBy": waiver.approved_by,
+        "source": _origin(waiver.origin),
+        "status": status.status,
+        "matched": status.matched,
     }
 
 
@@ -58,7 +79,8 @@ def _job(result: JobResult) -> dict[str, Any]:
         "source": _origin(result.origin),
         "outcome": result.outcome.value,
         "error": result.error.message if result.error else None,
-        "findings": [_finding(f) for f in result.findings],
+        "checkedRules": list(result.checked),
+        "findings": [_finding(result, f) for f in result.findings],
     }
 
 
@@ -73,8 +95,10 @@ def to_dict(report: Report) -> dict[str, Any]:
         "rules": [rule_dict(r) for r in report.rules],
         "jobs": [_job(r) for r in report.results],
         "skippedFiles": list(report.skipped_files),
+        "waivers": [_waiver(w) for w in report.waivers],
+        "baseline": None if report.baseline_gone is None else {"gone": report.baseline_gone},
     }
 
 
-def render(report: Report) -> str:
+def render(report: Report, options: RenderOptions) -> str:
     return json.dumps(to_dict(report), indent=2, default=str) + "\n"

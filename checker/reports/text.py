@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from checker.model import FindingStatus, JobResult, Outcome, Report
+from checker.reports.options import RenderOptions
 
 _COLORS = {
     "error": "31",
@@ -12,6 +13,7 @@ _COLORS = {
     "passed": "32",
     "failed": "31",
     "errored": "31",
+    "waived": "34",
     "dim": "2",
     "bold": "1",
 }
@@ -44,6 +46,13 @@ def _job_lines(result: JobResult, color: bool) -> list[str]:
             finding.rule.severity.value if finding.status is FindingStatus.VIOLATED else "unknown"
         )
         location = _where(result, finding.line) if job.origin.path else (job.arn or job.key)
+        if finding.suppression is not None:
+            kind = _paint(finding.suppression.kind, "waived", color)
+            lines.append(
+                f"  {location}: {finding.rule.id} {kind} ({label}): {finding.rule.title}: "
+                f"{finding.suppression.justification}"
+            )
+            continue
         lines.append(
             f"  {location}: {finding.rule.id} {_paint(label, label, color)}: "
             f"{finding.rule.title}: {finding.message}"
@@ -55,21 +64,51 @@ def _job_lines(result: JobResult, color: bool) -> list[str]:
     return lines
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def summary_line(report: Report) -> str:
+    counts = report.summary()
+    severity = counts["bySeverity"]
+    line = (
+        f"{counts['jobs']} job{'s' if counts['jobs'] != 1 else ''} checked: "
+        f"{counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['waived']} waived, {counts['errored']} errored; "
+        f"{counts['findings']} finding{'s' if counts['findings'] != 1 else ''} "
+        f"({severity['error']} error, {severity['warning']} warning, {severity['note']} note), "
+        f"{counts['unknown']} unknown, {counts['waivedFindings']} waived"
+    )
+    if report.baseline_gone is not None:
+        line += (
+            f", {counts['baselinedFindings']} in the baseline "
+            f"({report.baseline_gone} baselined findings gone)"
+        )
+    if counts["skippedFiles"]:
+        line += f"; {counts['skippedFiles']} files passed over (not job documents)"
+    return line
+
+
+def waiver_warnings(report: Report) -> list[str]:
+    """One line per waiver that no longer waives or that matches nothing."""
+    lines = []
+    for status in report.waivers:
+        waiver = status.waiver
+        if status.status == "expired":
+            lines.append(
+                f"{waiver.origin.describe()}: warning: waiver for {waiver.rule} expired on "
+                f"{waiver.expires.isoformat()} and no longer waives"
+            )
+        elif status.status == "stale":
+            lines.append(
+                f"{waiver.origin.describe()}: warning: waiver for {waiver.rule} matches no "
+                "finding (stale)"
+            )
+    return lines
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    color = options.color
     lines: list[str] = []
     for result in report.results:
         lines.extend(_job_lines(result, color))
-    counts = report.summary()
-    severity = counts["bySeverity"]
-    summary = (
-        f"{counts['jobs']} job{'s' if counts['jobs'] != 1 else ''} checked: "
-        f"{counts['passed']} passed, {counts['failed']} failed, {counts['errored']} errored; "
-        f"{counts['findings']} finding{'s' if counts['findings'] != 1 else ''} "
-        f"({severity['error']} error, {severity['warning']} warning, {severity['note']} note), "
-        f"{counts['unknown']} unknown"
-    )
-    if counts["skippedFiles"]:
-        summary += f"; {counts['skippedFiles']} files passed over (not job documents)"
+    lines.extend(_paint(w, "warning", color) for w in waiver_warnings(report))
     lines.append("")
-    lines.append(_paint(summary, "bold", color))
+    lines.append(_paint(summary_line(report), "bold", color))
     return "\n".join(lines) + "\n"

@@ -1,0 +1,100 @@
+"""JUnit XML: one testsuite per job, one testcase per (job, rule) that applied to it.
+
+A violation is a <failure>, a job that could not be read or fetched an <error>, a waived or
+baselined finding <skipped> with its justification, an undecidable rule <skipped> with the
+reason. Every report holds at least one testcase, so no consumer sees an empty run.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+
+from checker.model import Finding, FindingStatus, JobResult, Report, Rule
+from checker.reports.options import RenderOptions
+
+
+def _suite_name(result: JobResult) -> str:
+    return f"{result.label} ({result.origin.describe()})"
+
+
+def _details(findings: list[Finding], rule: Rule) -> str:
+    lines = [
+        f"line {f.line}: {f.message}"
+        + (f" (value: {f.value})" if f.value not in ("None", "") else "")
+        for f in findings
+    ]  # fmt: skip
+    if rule.remediation:
+        lines.append(f"Fix: {rule.remediation}")
+    return "\n".join(lines)
+
+
+def _case(suite: ET.Element, classname: str, rule: Rule, findings: list[Finding]) -> str:
+    """Add the testcase of one rule; returns its result: passed, failed or skipped."""
+    case = ET.SubElement(
+        suite, "testcase", name=f"{rule.id} {rule.title}", classname=classname, time="0"
+    )
+    counting = [f for f in findings if f.counts]
+    suppressed = [f for f in findings if f.suppression is not None]
+    unknown = [f for f in findings if f.status is FindingStatus.UNKNOWN]
+    if counting:
+        failure = ET.SubElement(
+            case, "failure", message=rule.title, type=counting[0].severity.value
+        )
+        failure.text = _details(counting, rule)
+        return "failed"
+    if suppressed:
+        assert suppressed[0].suppression is not None
+        skipped = ET.SubElement(case, "skipped", message=suppressed[0].suppression.justification)
+        skipped.text = _details(suppressed, rule)
+        return "skipped"
+    if unknown:
+        ET.SubElement(case, "skipped", message=f"unknown: {unknown[0].message}")
+        return "skipped"
+    return "passed"
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    rules = {rule.id: rule for rule in report.rules}
+    root = ET.Element("testsuites", name="bedrock-checker")
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    for result in report.results:
+        name = _suite_name(result)
+        suite = ET.SubElement(root, "testsuite", name=name, time="0")
+        if result.origin.path is not None:
+            suite.set("file", result.origin.path)
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        if result.error is not None:
+            case = ET.SubElement(suite, "testcase", name="read job", classname=name, time="0")
+            error = ET.SubElement(case, "error", message=result.error.message, type="input")
+            error.text = f"{result.origin.describe()}: {result.error.message}"
+            counts["tests"] += 1
+            counts["errors"] += 1
+        else:
+            by_rule: dict[str, list[Finding]] = defaultdict(list)
+            for finding in result.findings:
+                by_rule[finding.rule.id].append(finding)
+            for rule_id in dict.fromkeys([*result.checked, *by_rule]):
+                outcome = _case(suite, name, rules[rule_id], by_rule.get(rule_id, []))
+                counts["tests"] += 1
+                if outcome == "failed":
+                    counts["failures"] += 1
+                elif outcome == "skipped":
+                    counts["skipped"] += 1
+            if counts["tests"] == 0:
+                ET.SubElement(suite, "testcase", name="no rule applies", classname=name, time="0")
+                counts["tests"] += 1
+        for key, value in counts.items():
+            suite.set(key, str(value))
+        for key in totals:
+            totals[key] += counts[key]
+    if not report.results:
+        suite = ET.SubElement(root, "testsuite", name="bedrock-checker", time="0", tests="1",
+                              failures="0", errors="0", skipped="0")  # fmt: skip
+        ET.SubElement(suite, "testcase", name="no jobs checked", classname="bedrock-checker")
+        totals["tests"] = 1
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("time", "0")
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -1,0 +1,96 @@
+"""Markdown for a pull-request comment, a GitHub job summary or a security review."""
+
+from __future__ import annotations
+
+from checker.model import FindingStatus, JobResult, Report
+from checker.reports.options import RenderOptions
+
+MAX_ROWS = 200  # a job summary is limited in size; the JSON report has everything
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _where(result: JobResult, line: int | None = None) -> str:
+    origin = result.origin
+    if origin.path is not None:
+        return f"`{_cell(origin.path)}:{line if line is not None else origin.line}`"
+    return f"`{_cell(origin.arn or result.key)}`"
+
+
+def _rule_link(rule_id: str, help_uri: str | None) -> str:
+    return f"[{rule_id}]({help_uri})" if help_uri else rule_id
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    summary = report.summary()
+    severity = summary["bySeverity"]
+    verdict = "fails" if report.exit_code else "passes"
+    lines = [
+        f"## bedrock-checker: {summary['jobs']} jobs checked, run {verdict}",
+        "",
+        "| Jobs | Passed | Failed | Waived | Errored | Errors | Warnings | Notes | Unknown "
+        "| Waived findings |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {summary['jobs']} | {summary['passed']} | {summary['failed']} | {summary['waived']} "
+        f"| {summary['errored']} | {severity['error']} | {severity['warning']} "
+        f"| {severity['note']} | {summary['unknown']} | {summary['waivedFindings']} |",
+        "",
+    ]
+    if report.baseline_gone is not None:
+        lines += [
+            f"Baseline: {summary['baselinedFindings']} known findings left aside, "
+            f"{report.baseline_gone} no longer present.",
+            "",
+        ]
+    active = [(r, f) for r, f in report.findings() if f.suppression is None]
+    if active:
+        lines += [
+            "### Findings",
+            "",
+            "| Severity | Rule | Job | Location | Finding |",
+            "|---|---|---|---|---|",
+        ]
+        order = {"error": 0, "warning": 1, "note": 2}
+        active.sort(key=lambda pair: (order[pair[1].severity.value], pair[1].rule.id))
+        for result, finding in active[:MAX_ROWS]:
+            label = (
+                finding.severity.value if finding.status is FindingStatus.VIOLATED else "unknown"
+            )
+            lines.append(
+                f"| {label} | {_rule_link(finding.rule.id, finding.rule.help_uri)} "
+                f"{_cell(finding.rule.title)} | {_cell(result.label)} "
+                f"| {_where(result, finding.line)} | {_cell(finding.message)} |"
+            )
+        if len(active) > MAX_ROWS:
+            lines.append(f"\n{len(active) - MAX_ROWS} more findings: see the JSON or SARIF report.")
+        lines.append("")
+    errored = [r for r in report.results if r.error is not None]
+    if errored:
+        lines += ["### Not evaluated", "", "| Job | Problem |", "|---|---|"]
+        lines += [f"| {_where(r)} | {_cell(r.error.message if r.error else '')} |" for r in errored]
+        lines.append("")
+    suppressed = [(r, f) for r, f in report.findings() if f.suppression is not None]
+    if suppressed:
+        lines += ["### Waived", "", "| Rule | Job | Justification |", "|---|---|---|"]
+        for result, finding in suppressed[:MAX_ROWS]:
+            justification = finding.suppression.justification if finding.suppression else ""
+            lines.append(
+                f"| {_rule_link(finding.rule.id, finding.rule.help_uri)} "
+                f"| {_cell(result.label)} | {_cell(justification)} |"
+            )
+        lines.append("")
+    warnings = [w for w in report.waivers if w.status != "active"]
+    if warnings:
+        lines += ["### Waiver warnings", ""]
+        for status in warnings:
+            waiver = status.waiver
+            problem = (
+                f"expired on {waiver.expires.isoformat()}"
+                if status.status == "expired"
+                else "matches no finding (stale)"
+            )
+            lines.append(f"- `{_cell(waiver.origin.describe())}` {waiver.rule}: {problem}")
+        lines.append("")
+    return "\n".join(lines)

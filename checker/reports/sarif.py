@@ -1,0 +1,261 @@
+"""SARIF 2.1.0 for GitHub code scanning (docs/sarif.md explains the choices).
+
+GitHub rejects a whole upload if any result lacks a repository-relative file location, so a
+finding with no file of its own (a job read live from AWS, or a file outside the repository) is
+anchored to the line of its rule in a policy file of the repository, or else to a fixed anchor
+file; the job's ARN stays in the message and in logicalLocations, and the fingerprint is the
+job's own, so anchored results never collide.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from checker import __version__
+from checker.model import (
+    Finding,
+    FindingStatus,
+    JobResult,
+    Origin,
+    Report,
+    Rule,
+    Severity,
+    fingerprint,
+)
+from checker.packs import DOCS_URL
+from checker.reports.options import RenderOptions
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+MAX_RESULTS = 25_000  # GitHub keeps at most this many results per run
+_SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0", Severity.NOTE: "2.0"}
+_TEXT_LIMIT = 1024
+
+
+def _clip(text: str, limit: int = _TEXT_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _rule(rule: Rule) -> dict[str, Any]:
+    help_uri = rule.help_uri or f"{DOCS_URL}policy-language.md"
+    help_text = f"{rule.description}\n\nFix: {rule.remediation or 'see the rule documentation'}"
+    help_markdown = (
+        f"{rule.description}\n\n**Fix:** {rule.remediation or 'see the rule documentation'}"
+        f"\n\n[{rule.id} documentation]({help_uri})"
+    )
+    return {
+        "id": rule.id,
+        "name": rule.id,
+        "shortDescription": {"text": _clip(rule.title)},
+        "fullDescription": {"text": _clip(rule.description)},
+        "help": {"text": help_text, "markdown": help_markdown},
+        "helpUri": help_uri,
+        "defaultConfiguration": {"level": rule.severity.value},
+        "properties": {
+            "tags": list(dict.fromkeys(("security", *rule.tags)))[:20],
+            "security-severity": _SECURITY_SEVERITY[rule.severity],
+            "precision": "high",
+            "pack": rule.pack,
+        },
+    }
+
+
+class _Locator:
+    """Repository-relative physical locations, with the anchoring rules described above."""
+
+    def __init__(self, options: RenderOptions) -> None:
+        self.root = (options.repo_root or Path.cwd()).resolve()
+        self.anchor = options.sarif_anchor
+
+    def relative(self, path: str | None) -> str | None:
+        if path is None or path.startswith("<") or path.startswith("builtin:"):
+            return None
+        try:
+            return (Path.cwd() / path).resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+
+    def physical(self, origin: Origin, line: int, rule: Rule | None) -> tuple[dict[str, Any], bool]:
+        """(physicalLocation, anchored?) for a job origin, or its rule, or the anchor file."""
+        uri = self.relative(origin.path)
+        anchored = uri is None
+        if uri is None and rule is not None:
+            uri, line = self.relative(rule.origin.path), rule.origin.line
+        if uri is None:
+            uri, line = self.anchor, 1
+        location = {"artifactLocation": {"uri": uri}, "region": {"startLine": max(line, 1)}}
+        return location, anchored
+
+
+def _logical(result: JobResult) -> dict[str, Any]:
+    job = result.job
+    name = result.label
+    qualified = (job.arn if job else None) or result.origin.arn or result.key
+    return {"name": name, "fullyQualifiedName": qualified, "kind": "resource"}
+
+
+def _result(
+    report_result: JobResult,
+    finding: Finding,
+    rule_index: dict[str, int],
+    locator: _Locator,
+    include_suppressed: bool,
+    with_baseline: bool,
+) -> dict[str, Any] | None:
+    if finding.suppression is not None and not include_suppressed:
+        return None
+    job = report_result.job
+    origin = report_result.origin
+    location, anchored = locator.physical(origin, finding.line, finding.rule)
+    text = f"{finding.rule.title}: {finding.message}"
+    if finding.status is FindingStatus.UNKNOWN:
+        text = f"{finding.rule.title} (unknown): {finding.message}"
+    if anchored:
+        where = (job.arn if job else None) or origin.arn or origin.describe()
+        text += f" [job {report_result.label}: {where}]"
+    if finding.status is FindingStatus.VIOLATED and finding.value not in ("None", ""):
+        text += f" (value: {finding.value})"
+    key = fingerprint(report_result, finding)
+    result: dict[str, Any] = {
+        "ruleId": finding.rule.id,
+        "ruleIndex": rule_index[finding.rule.id],
+        "level": finding.severity.value,
+        "message": {"text": text},
+        "locations": [
+            {"physicalLocation": location, "logicalLocations": [_logical(report_result)]}
+        ],
+        "partialFingerprints": {"primaryLocationLineHash": key, "bedrockChecker/v1": key},
+        "properties": {"status": finding.status.value, "path": finding.path},
+    }
+    if with_baseline and finding.status is FindingStatus.VIOLATED:
+        baselined = finding.suppression is not None and finding.suppression.kind == "baseline"
+        result["baselineState"] = "unchanged" if baselined else "new"
+    if finding.suppression is not None:
+        result["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": finding.suppression.justification,
+            }
+        ]
+    return result
+
+
+def _category(report: Report, options: RenderOptions) -> str:
+    if options.sarif_category:
+        return options.sarif_category.strip("/")
+    if report.mode != "live":
+        return "bedrock-checker/files"
+    regions = sorted({r.origin.region for r in report.results if r.origin.region})
+    accounts = sorted(
+        {str(r.job.document.get("derived", {}).get("account")) for r in report.results if r.job}
+        - {"None"}
+    )
+    return "bedrock-checker/live/" + "-".join(["+".join(accounts), "+".join(regions)]).strip("-")
+
+
+def _notifications(report: Report, locator: _Locator) -> list[dict[str, Any]]:
+    notes: list[dict[str, Any]] = []
+    for result in report.results:
+        if result.error is None:
+            continue
+        note: dict[str, Any] = {
+            "level": "error",
+            "message": {"text": f"{result.origin.describe()}: {result.error.message}"},
+            "descriptor": {"id": "job-not-evaluated"},
+        }
+        uri = locator.relative(result.origin.path)
+        if uri is not None:
+            note["locations"] = [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri},
+                        "region": {"startLine": result.origin.line},
+                    }
+                }
+            ]
+        notes.append(note)
+    for status in report.waivers:
+        if status.status == "active":
+            continue
+        waiver = status.waiver
+        text = (
+            f"{waiver.origin.describe()}: waiver for {waiver.rule} expired on "
+            f"{waiver.expires.isoformat()} and no longer waives"
+            if status.status == "expired"
+            else f"{waiver.origin.describe()}: waiver for {waiver.rule} matches no finding (stale)"
+        )
+        notes.append({"level": "warning", "message": {"text": text}})
+    return notes
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    locator = _Locator(options)
+    rules = list(report.rules)
+    rule_index = {rule.id: index for index, rule in enumerate(rules)}
+    with_baseline = report.baseline_gone is not None
+    results = [
+        r
+        for job_result, finding in report.findings()
+        if (
+            r := _result(
+                job_result,
+                finding,
+                rule_index,
+                locator,
+                options.sarif_include_suppressed,
+                with_baseline,
+            )
+        )
+        is not None
+    ]
+    notifications = _notifications(report, locator)
+    if len(results) > MAX_RESULTS:
+        order = {"error": 0, "warning": 1, "note": 2}
+        results.sort(key=lambda r: order[r["level"]])
+        notifications.append(
+            {
+                "level": "warning",
+                "message": {
+                    "text": f"{len(results) - MAX_RESULTS} of {len(results)} results left out: "
+                    f"GitHub code scanning keeps {MAX_RESULTS} results per run; see the JSON "
+                    "report for all findings"
+                },
+            }
+        )
+        results = results[:MAX_RESULTS]
+    summary = report.summary()
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "bedrock-checker",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": DOCS_URL.rsplit("/blob/", 1)[0],
+                "rules": [_rule(rule) for rule in rules],
+            }
+        },
+        "automationDetails": {"id": f"{_category(report, options)}/"},
+        "invocations": [
+            {
+                "executionSuccessful": summary["errored"] == 0,
+                "toolExecutionNotifications": notifications,
+            }
+        ],
+        "results": results,
+        "properties": {
+            "summary": summary,
+            "jobs": [
+                {
+                    "key": result.key,
+                    "label": result.label,
+                    "outcome": result.outcome.value,
+                    "source": result.origin.describe(),
+                }
+                for result in report.results
+            ],
+        },
+    }
+    document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+    return json.dumps(document, indent=2) + "\n"

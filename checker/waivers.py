@@ -1,0 +1,183 @@
+"""Waivers (accepted risks with a reason and an expiry) and baselines (accepted findings).
+
+Both mark violations as suppressed: the findings stay in every report, with their
+justification, but no longer fail the run. Pure functions except the two loaders.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import fnmatch
+import functools
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from cerberus import Validator
+
+from checker.errors import CheckerError
+from checker.model import (
+    Finding,
+    FindingStatus,
+    JobResult,
+    Origin,
+    Report,
+    Suppression,
+    Waiver,
+    WaiverStatus,
+    fingerprint,
+)
+from checker.policy import read_checked_yaml
+
+_GLOBS = {"type": "list", "schema": {"type": "string", "empty": False}}
+_WAIVERS_SCHEMA: dict[str, Any] = {
+    "version": {"type": "integer", "allowed": [1]},
+    "waivers": {
+        "type": "list",
+        "required": True,
+        "schema": {
+            "type": "dict",
+            "schema": {
+                "rule": {"type": "string", "required": True, "empty": False},
+                "jobs": _GLOBS,
+                "files": _GLOBS,
+                "reason": {"type": "string", "required": True, "empty": False},
+                "expires": {"type": ["date", "string"], "required": True},
+                "approved_by": {"type": "string"},
+            },
+        },
+    },
+}
+BASELINE_VERSION = 1
+
+
+@functools.cache
+def _waivers_validator() -> Validator:
+    return Validator(_WAIVERS_SCHEMA)
+
+
+def load_waivers(paths: Iterable[str]) -> tuple[Waiver, ...]:
+    """Read and validate waiver files; any problem is a CheckerError naming file and line."""
+    waivers: list[Waiver] = []
+    for shown in paths:
+        data, lines = read_checked_yaml(Path(shown), shown, "waivers", _waivers_validator())
+        for index, raw in enumerate(data["waivers"]):
+            line = lines.get(f"waivers.{index}", 1)
+            label = f"{shown}:{line}: waiver #{index + 1} ({raw['rule']})"
+            if not raw.get("jobs") and not raw.get("files"):
+                raise CheckerError(f"{label}: give 'jobs' or 'files' (use ['*'] for all jobs)")
+            expires = raw["expires"]
+            if isinstance(expires, str):
+                try:
+                    expires = datetime.date.fromisoformat(expires)
+                except ValueError as exc:
+                    raise CheckerError(
+                        f"{label}: expires: '{expires}' is not a date (YYYY-MM-DD)"
+                    ) from exc
+            waivers.append(
+                Waiver(
+                    rule=raw["rule"],
+                    reason=raw["reason"].strip(),
+                    expires=expires,
+                    jobs=tuple(raw.get("jobs") or ()),
+                    files=tuple(raw.get("files") or ()),
+                    approved_by=raw.get("approved_by"),
+                    origin=Origin(path=shown, line=line),
+                )
+            )
+    return tuple(waivers)
+
+
+def _matches(waiver: Waiver, result: JobResult, finding: Finding) -> bool:
+    if not fnmatch.fnmatchcase(finding.rule.id, waiver.rule):
+        return False
+    job = result.job
+    names = [n for n in (job.name, job.arn, job.resource, job.key) if n] if job else []
+    if waiver.jobs and any(fnmatch.fnmatchcase(n, p) for n in names for p in waiver.jobs):
+        return True
+    path = result.origin.path
+    return bool(path and any(fnmatch.fnmatchcase(path, p) for p in waiver.files))
+
+
+def apply_waivers(
+    results: Sequence[JobResult], waivers: Sequence[Waiver], today: datetime.date
+) -> tuple[list[JobResult], tuple[WaiverStatus, ...]]:
+    """Suppress violations covered by an unexpired waiver; say which waivers matched nothing."""
+    matched = [0] * len(waivers)
+    out: list[JobResult] = []
+    for result in results:
+        findings = []
+        for finding in result.findings:
+            if finding.status is FindingStatus.VIOLATED and finding.suppression is None:
+                for index, waiver in enumerate(waivers):
+                    if waiver.expires < today or not _matches(waiver, result, finding):
+                        continue
+                    matched[index] += 1
+                    note = f"waived until {waiver.expires.isoformat()}: {waiver.reason}"
+                    if waiver.approved_by:
+                        note += f" (approved by {waiver.approved_by})"
+                    suppression = Suppression("waiver", note, waiver)
+                    finding = dataclasses.replace(finding, suppression=suppression)
+                    break
+            findings.append(finding)
+        out.append(dataclasses.replace(result, findings=tuple(findings)))
+    statuses = tuple(
+        WaiverStatus(
+            waiver,
+            "expired" if waiver.expires < today else ("active" if count else "stale"),
+            count,
+        )
+        for waiver, count in zip(waivers, matched, strict=True)
+    )
+    return out, statuses
+
+
+def load_baseline(path: str) -> set[str]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CheckerError(f"{path}: cannot read baseline: {exc.strerror or exc}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CheckerError(f"{path}: not a baseline file: {exc}") from exc
+    entries = data.get("findings") if isinstance(data, dict) else None
+    if data.get("version") != BASELINE_VERSION or not isinstance(entries, list):
+        raise CheckerError(f"{path}: not a bedrock-checker baseline (version {BASELINE_VERSION})")
+    return {str(e.get("fingerprint")) for e in entries if isinstance(e, dict)}
+
+
+def apply_baseline(results: Sequence[JobResult], known: set[str]) -> tuple[list[JobResult], int]:
+    """Suppress violations already in the baseline; count baselined findings that are gone."""
+    seen: set[str] = set()
+    out: list[JobResult] = []
+    for result in results:
+        findings = []
+        for finding in result.findings:
+            if finding.status is FindingStatus.VIOLATED and finding.suppression is None:
+                key = fingerprint(result, finding)
+                if key in known:
+                    seen.add(key)
+                    suppression = Suppression("baseline", "accepted in the baseline")
+                    finding = dataclasses.replace(finding, suppression=suppression)
+            findings.append(finding)
+        out.append(dataclasses.replace(result, findings=tuple(findings)))
+    return out, len(known - seen)
+
+
+def render_baseline(report: Report) -> str:
+    """Today's violations by fingerprint, for --create-baseline (waived ones are left out)."""
+    entries = [
+        {
+            "fingerprint": fingerprint(result, finding),
+            "ruleId": finding.rule.id,
+            "job": result.key,
+            "path": finding.path,
+        }
+        for result, finding in report.findings()
+        if finding.status is FindingStatus.VIOLATED
+        and (finding.suppression is None or finding.suppression.kind == "baseline")
+    ]
+    entries.sort(key=lambda e: (e["job"], e["ruleId"], e["path"]))
+    document = {"version": BASELINE_VERSION, "tool": "bedrock-checker", "findings": entries}
+    return json.dumps(document, indent=2) + "\n"
