@@ -25,8 +25,9 @@ _short = reprlib.Repr()
 _short.maxstring = 120
 _short.maxother = 120
 
-# (path, message, value) for each leaf error of one validation.
-Errors = tuple[tuple[str, str, Any], ...]
+# (path, message) for each leaf error of one validation. Values are read from each job when its
+# findings are made: a cached verdict may come from another job with the same skeleton.
+Errors = tuple[tuple[str, str], ...]
 
 
 def _leaf_errors(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
@@ -52,9 +53,29 @@ def _message(error: ValidationError) -> str:
 def _validate(validator: JobValidator, document: Any) -> Errors:
     validator.validate(document, normalize=False)
     return tuple(
-        (".".join(str(p) for p in e.document_path), _message(e), e.value)
+        (".".join(str(p) for p in e.document_path), _message(e))
         for e in _leaf_errors(validator._errors)
     )
+
+
+def _skeleton(value: Any) -> Any:
+    """The value with each scalar replaced by its type: all that shape-only rules look at."""
+    if isinstance(value, dict):
+        return {key: _skeleton(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_skeleton(item) for item in value]
+    if isinstance(value, str):
+        return "str" if value else "str0"
+    return type(value).__name__
+
+
+def _read(document: Any, path: str) -> str:
+    """A cache-key part: the value at a path, or only its type or its skeleton (see policy.py)."""
+    if path.endswith("#type"):
+        return type(get_path(document, path[:-5])).__name__
+    if path.endswith("#skeleton"):
+        return repr(_skeleton(get_path(document, path[:-9])))
+    return repr(get_path(document, path))
 
 
 class Evaluator:
@@ -66,18 +87,22 @@ class Evaluator:
 
     def _run(self, index: int, which: int, compiled: CompiledRule, job: Job) -> Errors:
         validator = compiled.validator if which == 0 else compiled.when
+        reads = compiled.reads if which == 0 else compiled.when_reads
         assert validator is not None
-        values = [repr(get_path(job.document, p)) for p in compiled.reads]
-        if "derived.unresolved" in compiled.reads:
+        if reads is None:
+            return _validate(validator, job.document)
+        document = job.document
+        values = [_read(document, path) for path in reads]
+        if "derived.unresolved" in reads:
             # no_placeholders reports the values held at the listed paths, not just the paths.
-            unresolved = get_path(job.document, "derived.unresolved") or ()
-            values.extend(repr(get_path(job.document, str(p))) for p in unresolved)
+            unresolved = get_path(document, "derived.unresolved") or ()
+            values.extend(repr(get_path(document, str(p))) for p in unresolved)
         key = (index, which, tuple(values))
         cached = self._cache.get(key)
         if cached is None:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
-            cached = self._cache[key] = _validate(validator, job.document)
+            cached = self._cache[key] = _validate(validator, document)
         return cached
 
     def evaluate_job(self, job: Job) -> JobResult:
@@ -116,6 +141,14 @@ class Evaluator:
         return results
 
 
+def _value_at(job: Job, path: str) -> Any:
+    """The offending value: the field's, or for a placeholder finding the placeholder's."""
+    value = get_path(job.document, path)
+    if path.startswith("derived.unresolved.") and isinstance(value, str):
+        return get_path(job.document, value)
+    return value
+
+
 def _opaque_reason(path: str, opaque: dict[str, str]) -> str | None:
     """Why ``path`` cannot be judged: it, a parent or a child is unknown or unresolved."""
     for other, reason in opaque.items():
@@ -131,7 +164,8 @@ def _findings(
     rule = compiled.rule
     violations: list[Finding] = []
     undecided: list[tuple[str, str, Any]] = []
-    for path, message, value in errors:
+    for path, message in errors:
+        value = _value_at(job, path)
         if message.startswith(UNDECIDED):
             undecided.append((path, message.removeprefix(UNDECIDED), value))
             continue

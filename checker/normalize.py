@@ -9,6 +9,7 @@ URI with its role, the base-model id and family, the KMS key form, and which val
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -66,7 +67,7 @@ _PLACEHOLDER = re.compile(
     r"\{\{?\s*[A-Za-z_][\w.-]*\s*\}?\}"  # {account_id}, {{ bucket }}
     r"|<[A-Za-z_][\w .-]*>"  # <YOUR_BUCKET>
     r"|\$\{[^}]*\}"  # ${var}
-    r"|\$[A-Z][A-Z0-9_]{2,}"  # $ACCOUNT_ID
+    r"|\$(?!LATEST\b)[A-Z][A-Z0-9_]{2,}"  # $ACCOUNT_ID, but not Lambda's $LATEST qualifier
 )
 _ARN = re.compile(
     r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.*)$"
@@ -102,10 +103,13 @@ def from_api(
         if key in _DROPPED:
             continue
         document[renames.get(key, key)] = value
-    renamed: dict[str, int] = {}
-    for path, line in lines.items():
-        head, dot, rest = path.partition(".")
-        renamed[renames.get(head, head) + dot + rest] = line
+    renamed = dict(lines)
+    if renames:
+        for path, line in lines.items():
+            head, dot, rest = path.partition(".")
+            if head in renames:
+                del renamed[path]
+                renamed[renames[head] + dot + rest] = line
     tags = document.get("tags")
     if kind == CREATE_REQUEST and isinstance(tags, list):
         document["tags"] = _tag_map(tags)
@@ -237,6 +241,26 @@ def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
             yield current, node
 
 
+def _find_placeholders(node: Any, parts: list[str], skip: set[str], found: list[str]) -> None:
+    """Paths of string values holding template placeholders (recursive: documents are shallow)."""
+    if isinstance(node, str):
+        # The three characters every placeholder form starts with: a cheap filter first.
+        if ("{" in node or "<" in node or "$" in node) and _PLACEHOLDER.search(node):
+            path = ".".join(parts)
+            if path not in skip:
+                found.append(path)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            parts.append(str(key))
+            _find_placeholders(value, parts, skip, found)
+            parts.pop()
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            parts.append(str(index))
+            _find_placeholders(value, parts, skip, found)
+            parts.pop()
+
+
 def _get(document: Mapping[str, Any], path: str) -> Any:
     node: Any = document
     for part in path.split("."):
@@ -331,11 +355,12 @@ def finish(
     """Add the ``derived`` section; returns the document and its line map, both completed."""
     document.pop("derived", None)  # a committed snapshot's derived facts are recomputed
     unresolved: list[str] = []
-    for path, value in _leaves(document, ""):
-        if path in unknown or not isinstance(value, str):
-            continue
-        if _PLACEHOLDER.search(value) and kind not in (TERRAFORM, TERRAFORM_PLAN):
-            unresolved.append(path)
+    # ${...} in Terraform is an expression, not a placeholder. One regex search over the whole
+    # document first: most documents hold no placeholder, and walking them costs more.
+    if kind not in (TERRAFORM, TERRAFORM_PLAN) and _PLACEHOLDER.search(
+        json.dumps(document, default=str)
+    ):
+        _find_placeholders(document, [], unknown, unresolved)
     unresolved.sort()
     opaque = set(unknown) | set(unresolved)
 

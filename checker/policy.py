@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,7 +59,8 @@ class CompiledRule:
     rule: Rule
     validator: JobValidator
     when: JobValidator | None
-    reads: tuple[str, ...]
+    reads: tuple[str, ...] | None  # None: the verdict may depend on anything; never cached
+    when_reads: tuple[str, ...] | None = ()
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,32 @@ def read_checked_yaml(
     return data, lines
 
 
+class _Variables(Mapping[str, Any]):
+    """The loaded files' vars, then every built-in pack's, read only when first needed."""
+
+    def __init__(self, own: dict[str, Any]) -> None:
+        self.own = own
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.own:
+            return self.own[name]
+        return _builtin_vars()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**_builtin_vars(), **self.own})
+
+    def __len__(self) -> int:
+        return len({**_builtin_vars(), **self.own})
+
+
+@functools.cache
+def _builtin_vars() -> dict[str, Any]:
+    variables: dict[str, Any] = {}
+    for name in packs.builtin_names():
+        variables.update(_read(f"builtin:{name}").data.get("vars") or {})
+    return variables
+
+
 def _read(spec: str) -> _PolicyFile:
     if spec.startswith("builtin:"):
         path = packs.builtin_path(spec.split(":", 1)[1])
@@ -167,7 +194,15 @@ def _substitute(value: Any, variables: Mapping[str, Any], path: str, where: _Pol
     if isinstance(value, dict):
         return {k: _substitute(v, variables, f"{path}.{k}", where) for k, v in value.items()}
     if isinstance(value, list):
-        return [_substitute(v, variables, f"{path}.{i}", where) for i, v in enumerate(value)]
+        # A list var inside a list is spliced in: allowed: [$approved_types, DISTILLATION].
+        items: list[Any] = []
+        for index, item in enumerate(value):
+            replaced = _substitute(item, variables, f"{path}.{index}", where)
+            if isinstance(item, str) and _VAR.match(item) and isinstance(replaced, list):
+                items.extend(replaced)
+            else:
+                items.append(replaced)
+        return items
     if isinstance(value, str):
         if value.startswith("$$"):
             return value[1:]
@@ -212,31 +247,82 @@ def _build_validator(schema: dict[str, Any], path: str, where: _PolicyFile) -> J
         raise CheckerError(
             f"{where.shown}:{_line(where.lines, full)}: {_describe(where.data, full)}{message}"
         ) from exc
+    except (TypeError, ValueError, AttributeError) as exc:
+        # Cerberus can trip over values of the wrong shape (a list where a name is expected).
+        raise CheckerError(
+            f"{where.shown}:{_line(where.lines, path)}: {_describe(where.data, path)}"
+            f"invalid schema: {exc}"
+        ) from exc
 
 
-def _reads(*schemas: Mapping[str, Any] | None) -> tuple[str, ...]:
-    """The document paths a rule's verdict can depend on: its fields plus custom-rule inputs."""
+# Cerberus rules that read other fields than their own: a rule using them is never cached.
+_CROSS_FIELD_RULES = frozenset({"dependencies", "excludes"})
+# Constraints on a mapping that only need the mapping's type, not its content.
+_SHAPE_ONLY = frozenset({"type", "schema", "required", "nullable"})
+# Constraints whose verdict depends only on a value's skeleton: its types and lengths.
+_SKELETON_RULES = frozenset(
+    {"type", "required", "nullable", "empty", "minlength", "maxlength", "minlength_of", "schema"}
+)
+
+
+def _skeleton_only(rules: Any) -> bool:
+    """True when a field's rules (and nested schemas) look only at types and lengths."""
+    if not isinstance(rules, dict) or not set(rules) <= _SKELETON_RULES:
+        return False
+    nested = rules.get("schema")
+    if nested is None:
+        return True
+    if not isinstance(nested, dict):
+        return False
+    if all(isinstance(v, dict) for v in nested.values()) and "type" not in nested:
+        return all(_skeleton_only(v) for v in nested.values())  # a mapping schema
+    return _skeleton_only(nested)  # a list-item schema
+
+
+def _field_reads(schema: Mapping[str, Any], prefix: str, found: set[str]) -> None:
+    """Fields a schema reads, as precisely as the verdict allows.
+
+    ``path#skeleton`` reads only types and lengths; a sub-document whose only constraint is its
+    shape is descended into and read as ``parent#type``, so that a missing or wrongly typed
+    parent is not mistaken for one whose checked children are merely absent.
+    """
+    for key, rules in schema.items():
+        path = f"{prefix}{key}"
+        nested = rules.get("schema") if isinstance(rules, dict) else None
+        if _skeleton_only(rules):
+            found.add(f"{path}#skeleton")
+        elif (
+            isinstance(rules, dict)
+            and rules.get("type") == "dict"
+            and isinstance(nested, dict)
+            and all(isinstance(v, dict) for v in nested.values())
+            and set(rules) <= _SHAPE_ONLY
+        ):
+            found.add(f"{path}#type")
+            _field_reads(nested, f"{path}.", found)
+        else:
+            found.add(path)
+
+
+def _reads(schema: Mapping[str, Any] | None) -> tuple[str, ...] | None:
+    """The document paths a schema's verdict depends on, or None when it cannot be cached."""
+    if not schema:
+        return ()
     found: set[str] = set()
-    for schema in schemas:
-        if not schema:
-            continue
-        for key, rules in schema.items():
-            nested = rules.get("schema") if isinstance(rules, dict) else None
-            if key == "derived" and isinstance(nested, dict):
-                found.update(f"derived.{sub}" for sub in nested)
-            else:
-                found.add(key)
-        stack: list[Any] = [schema]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, dict):
-                for key, value in node.items():
-                    found.update(ROOT_READS.get(key, ()))
-                    if key == "minlength_of" and isinstance(value, str):
-                        found.add(value)
-                    stack.append(value)
-            elif isinstance(node, list):
-                stack.extend(node)
+    _field_reads(schema, "", found)
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in _CROSS_FIELD_RULES:
+                    return None
+                found.update(ROOT_READS.get(key, ()))
+                if key == "minlength_of" and isinstance(value, str):
+                    found.add(f"{value}#skeleton")
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
     return tuple(sorted(found))
 
 
@@ -249,14 +335,11 @@ def load_policy(
     """Read, validate and compile policy files; ``select``/``skip`` are rule-id globs."""
     files = [_read(spec) for spec in dict.fromkeys(specs)]
     # Every built-in pack's vars are defaults, loaded or not; the user's files override them,
-    # later files winning.
-    variables: dict[str, Any] = {}
-    loaded = {f.shown for f in files}
-    defaults = [
-        _read(f"builtin:{n}") for n in packs.builtin_names() if f"builtin:{n}" not in loaded
-    ]
-    for policy_file in [*defaults, *sorted(files, key=lambda f: not f.builtin)]:
-        variables.update(policy_file.data.get("vars") or {})
+    # later files winning. Packs that are not loaded are read only if a var is looked up there.
+    own: dict[str, Any] = {}
+    for policy_file in sorted(files, key=lambda f: not f.builtin):
+        own.update(policy_file.data.get("vars") or {})
+    variables = _Variables(own)
 
     compiled: list[CompiledRule] = []
     seen: dict[str, str] = {}
@@ -288,7 +371,9 @@ def load_policy(
                 help_uri=raw.get("help_uri")
                 or (packs.rule_doc_url(raw["id"]) if policy_file.builtin else None),
             )
-            compiled.append(CompiledRule(rule, validator, when_validator, _reads(schema, when)))
+            compiled.append(
+                CompiledRule(rule, validator, when_validator, _reads(schema), _reads(when))
+            )
 
     selected = _select(compiled, list(select), list(skip))
     return Policy(tuple(selected), tuple(f.shown for f in files), variables)

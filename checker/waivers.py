@@ -142,7 +142,7 @@ def load_baseline(path: str) -> set[str]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CheckerError(f"{path}: not a baseline file: {exc}") from exc
     entries = data.get("findings") if isinstance(data, dict) else None
-    if data.get("version") != BASELINE_VERSION or not isinstance(entries, list):
+    if not isinstance(entries, list) or data.get("version") != BASELINE_VERSION:
         raise CheckerError(f"{path}: not a bedrock-checker baseline (version {BASELINE_VERSION})")
     return {str(e.get("fingerprint")) for e in entries if isinstance(e, dict)}
 

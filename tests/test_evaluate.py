@@ -303,3 +303,13 @@ def test_a_violation_beside_an_unknown_still_fails() -> None:
     report = Report(tuple(evaluate([job], policy)), policy.rules, fail_on=Severity.ERROR)
     assert [f.rule.id for f in report.failing()] == ["BMC010"]
     assert report.exit_code == 1
+
+
+def test_a_verdict_shared_by_skeleton_reports_each_jobs_own_value() -> None:
+    # BMC002 reads only the shape of vpcConfig, so both jobs share one cached verdict; each
+    # finding must still show its own job's subnet.
+    first = make_job(vpcConfig={"subnetIds": ["subnet-first"], "securityGroupIds": ["sg-1"]})
+    second = make_job(vpcConfig={"subnetIds": ["subnet-second"], "securityGroupIds": ["sg-1"]})
+    results = evaluate([first, second], load_policy(["builtin:baseline"]))
+    values = [[f.value for f in r.findings if f.rule.id == "BMC002"] for r in results]
+    assert values == [["['subnet-first']"], ["['subnet-second']"]]

@@ -7,11 +7,24 @@ reason. Every report holds at least one testcase, so no consumer sees an empty r
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from checker.model import Finding, FindingStatus, JobResult, Report, Rule
 from checker.reports.options import RenderOptions
+
+# XML 1.0 cannot carry these characters even escaped, but job documents can (JSON "\u0001").
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _make_xml_safe(root: ET.Element) -> None:
+    """Replace characters XML cannot hold, so that consumers can parse the report."""
+    for element in root.iter():
+        for key, value in list(element.attrib.items()):
+            element.set(key, _NOT_XML.sub("\ufffd", value))
+        if element.text:
+            element.text = _NOT_XML.sub("\ufffd", element.text)
 
 
 def _suite_name(result: JobResult) -> str:
@@ -96,5 +109,6 @@ def render(report: Report, options: RenderOptions) -> str:
     for key, value in totals.items():
         root.set(key, str(value))
     root.set("time", "0")
+    _make_xml_safe(root)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

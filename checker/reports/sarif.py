@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from checker import __version__
 from checker.model import (
@@ -72,7 +73,9 @@ class _Locator:
         if path is None or path.startswith("<") or path.startswith("builtin:"):
             return None
         try:
-            return (Path.cwd() / path).resolve().relative_to(self.root).as_posix()
+            relative = (Path.cwd() / path).resolve().relative_to(self.root).as_posix()
+            # An artifact URI is a URI reference: a space or '#' in a file name is escaped.
+            return quote(relative, safe="/")
         except ValueError:
             return None
 
@@ -210,6 +213,15 @@ def render(report: Report, options: RenderOptions) -> str:
         )
         is not None
     ]
+    # GitHub merges results that share a primaryLocationLineHash: a rule can report one field of
+    # one job twice, and one job (ARN) can sit in several files, so number the occurrences of a
+    # fingerprint as CodeQL does ("hash:1", "hash:2").
+    occurrences: dict[str, int] = {}
+    for sarif_result in results:
+        hashes = sarif_result["partialFingerprints"]
+        key = hashes["primaryLocationLineHash"]
+        occurrences[key] = occurrences.get(key, 0) + 1
+        hashes["primaryLocationLineHash"] = f"{key}:{occurrences[key]}"
     notifications = _notifications(report, locator)
     if len(results) > MAX_RESULTS:
         order = {"error": 0, "warning": 1, "note": 2}

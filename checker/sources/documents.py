@@ -7,6 +7,7 @@ Nothing here can execute code: YAML goes through the safe loader, and Python tag
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import json
 import re
@@ -54,17 +55,35 @@ def _construct_local_tag(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node)
 _JobYamlLoader.add_multi_constructor("!", _construct_local_tag)
 
 
-def _plain(value: Any) -> Any:
-    """YAML timestamps, sets and binary become JSON-like values."""
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, dict):
-        return {str(k) if not isinstance(k, str) else k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_plain(v) for v in value]
-    return value
+# YAML values without a JSON equivalent become JSON-like as they are constructed (a walk over
+# the finished document would cost as much as the parse): timestamps become ISO strings, binary
+# becomes text, sets become lists and non-string keys become strings.
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    value: datetime.date = loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
+    return value.isoformat()
+
+
+def _construct_binary(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    value: bytes = loader.construct_yaml_binary(node)  # type: ignore[arg-type]
+    return value.decode("utf-8", "replace")
+
+
+def _construct_set(loader: yaml.SafeLoader, node: yaml.Node) -> list[Any]:
+    return list(loader.construct_mapping(node))  # type: ignore[arg-type]
+
+
+def _construct_str_keys(self: yaml.SafeLoader, node: yaml.Node, deep: bool = False) -> Any:
+    mapping = yaml.SafeLoader.construct_mapping(self, node, deep)  # type: ignore[arg-type]
+    if all(isinstance(key, str) for key in mapping):
+        return mapping
+    return {key if isinstance(key, str) else str(key): value for key, value in mapping.items()}
+
+
+for _loader in (_JobYamlLoader, _PolicyYamlLoader):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+    _loader.add_constructor("tag:yaml.org,2002:binary", _construct_binary)
+    _loader.add_constructor("tag:yaml.org,2002:set", _construct_set)
+    _loader.construct_mapping = _construct_str_keys
 
 
 def check_depth(data: Any, limit: int = MAX_DEPTH) -> None:
@@ -83,50 +102,59 @@ def check_depth(data: Any, limit: int = MAX_DEPTH) -> None:
 # ---------------------------------------------------------------------------------------------
 # JSON
 
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
+# Strings and structural characters only: scalars need no visit (list items are counted by
+# their commas), which keeps this pass cheap next to json.loads.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],]')
 
 
 def _json_key_lines(text: str) -> dict[str, int]:
-    """Map dotted paths to lines by tokenising JSON text that is already known to be valid."""
+    """Map dotted paths to lines by tokenising JSON text that is already known to be valid.
+
+    Also refuses documents nested deeper than MAX_DEPTH, which later stages walk recursively.
+    """
     lines: dict[str, int] = {}
-    line = 1
-    last = 0
-    # Each frame: [path, is_object, next list index, pending key]
-    stack: list[list[Any]] = []
+    newlines = [match.start() for match in re.finditer("\n", text)]
+    paths: list[str] = []  # path of each open container
+    is_object: list[bool] = []
+    index: list[int] = []  # next item index of each open list
     expecting_key = False
+    pending = ""  # path of the value that follows the last key
     for match in _JSON_TOKEN.finditer(text):
-        start = match.start()
-        line += text.count("\n", last, start)
-        last = start
         token = match.group()
-        frame = stack[-1] if stack else None
-        if token in ",:":
-            if token == "," and frame is not None and frame[1]:
+        first = token[0]
+        if first == ",":
+            if is_object[-1]:
                 expecting_key = True
+            else:
+                index[-1] += 1
             continue
-        if token in "}]":
-            stack.pop()
-            continue
-        if frame is not None and frame[1] and expecting_key and token.startswith('"'):
-            key = json.loads(token)
-            frame[3] = f"{frame[0]}.{key}" if frame[0] else key
-            lines[frame[3]] = line
+        if first in "}]":
+            paths.pop()
+            is_object.pop()
+            index.pop()
             expecting_key = False
             continue
-        # A value: work out its path.
-        if frame is None:
+        if expecting_key:  # a string in key position
+            key = token[1:-1] if "\\" not in token else json.loads(token)
+            pending = f"{paths[-1]}.{key}" if paths[-1] else key
+            lines[pending] = bisect.bisect_right(newlines, match.start()) + 1
+            expecting_key = False
+            continue
+        if not paths:
             path = ""
-        elif frame[1]:
-            path = frame[3]
+        elif is_object[-1]:
+            path = pending
         else:
-            path = f"{frame[0]}.{frame[2]}" if frame[0] else str(frame[2])
-            frame[2] += 1
-            lines.setdefault(path, line)
-        if token == "{":
-            stack.append([path, True, 0, ""])
-            expecting_key = True
-        elif token == "[":
-            stack.append([path, False, 0, ""])
+            path = f"{paths[-1]}.{index[-1]}" if paths[-1] else str(index[-1])
+            lines.setdefault(path, bisect.bisect_right(newlines, match.start()) + 1)
+        if first in "{[":
+            if len(paths) >= MAX_DEPTH:
+                line = bisect.bisect_right(newlines, match.start()) + 1
+                raise InputError(f"document is nested more than {MAX_DEPTH} levels deep", line)
+            paths.append(path)
+            is_object.append(first == "{")
+            index.append(0)
+            expecting_key = first == "{"
     return lines
 
 
@@ -143,7 +171,6 @@ def parse_json(text: str) -> ParsedDocument:
         raise _json_error(exc) from exc
     except RecursionError as exc:
         raise InputError(f"document is nested more than {MAX_DEPTH} levels deep") from exc
-    check_depth(data)
     return ParsedDocument(data, _json_key_lines(text))
 
 
@@ -180,37 +207,90 @@ def looks_like_json_lines(text: str) -> bool:
 # YAML
 
 
-def _yaml_node_lines(root: yaml.Node) -> tuple[dict[str, int], int]:
-    """Lines of every key, walking the node graph iteratively; counts alias expansion."""
-    lines: dict[str, int] = {}
-    visited = 0
-    stack: list[tuple[yaml.Node, str, int]] = [(root, "", 1)]
-    while stack:
-        node, path, depth = stack.pop()
-        visited += 1
-        if visited > MAX_YAML_NODES:
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _YamlBuilder:
+    """Constructs a composed YAML document and records the line of every key in one pass.
+
+    Plain mappings, sequences and strings are built here; any other node (numbers, booleans,
+    timestamps, tags, merge keys) goes through the safe loader's own constructors. Every visit
+    is counted, aliases included, so an alias bomb is refused before it is expanded.
+    """
+
+    def __init__(self, loader: yaml.SafeLoader, root: yaml.Node) -> None:
+        self.loader = loader
+        # Job files read local tags (CloudFormation's !Ref, !Sub) as plain values.
+        self.local_tags_plain = isinstance(loader, _JobYamlLoader)
+        self.root = root
+        self.lines: dict[str, int] = {}
+        self.visited = 0
+
+    def build(self, node: yaml.Node, path: str, depth: int) -> Any:
+        self.visited += 1
+        if self.visited > MAX_YAML_NODES:
             raise InputError(
                 f"YAML expands to more than {MAX_YAML_NODES} values (alias bomb?)",
-                root.start_mark.line + 1,
+                self.root.start_mark.line + 1,
             )
         if depth > MAX_DEPTH:
             raise InputError(
                 f"document is nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1
             )
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                # A complex key (``? [*a, *a]``) cannot be hashed and is refused when constructed;
-                # str() of its node would render every alias expansion (a bomb in a key).
-                key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
-                child = f"{path}.{key}" if path else key
-                lines.setdefault(child, key_node.start_mark.line + 1)
-                stack.append((value_node, child, depth + 1))
-        elif isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.ScalarNode):
+            return node.value if node.tag == _STR_TAG else self.loader.construct_object(node)
+        plain = node.tag.startswith("!") and self.local_tags_plain
+        if isinstance(node, yaml.SequenceNode) and (node.tag == _SEQ_TAG or plain):
+            items = []
             for index, item in enumerate(node.value):
                 child = f"{path}.{index}" if path else str(index)
-                lines.setdefault(child, item.start_mark.line + 1)
-                stack.append((item, child, depth + 1))
-    return lines, root.start_mark.line + 1
+                self.lines.setdefault(child, item.start_mark.line + 1)
+                items.append(self.build(item, child, depth + 1))
+            return items
+        if (
+            isinstance(node, yaml.MappingNode)
+            and (node.tag == _MAP_TAG or plain)
+            and not any(key.tag == _MERGE_TAG for key, _ in node.value)
+        ):
+            mapping: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    # A complex key (``? [*a, *a]``) is refused before it is ever expanded.
+                    raise InputError(
+                        "invalid YAML: found unhashable key "
+                        f"(line {key_node.start_mark.line + 1}, column "
+                        f"{key_node.start_mark.column + 1})",
+                        key_node.start_mark.line + 1,
+                    )
+                key = (
+                    key_node.value
+                    if key_node.tag == _STR_TAG
+                    else self.loader.construct_object(key_node)
+                )
+                key = key if isinstance(key, str) else str(key)
+                child = f"{path}.{key}" if path else key
+                self.lines.setdefault(child, key_node.start_mark.line + 1)
+                mapping[key] = self.build(value_node, child, depth + 1)
+            return mapping
+        # Tagged collections, merge keys: the loader's constructors, after a bounded walk.
+        self._count(node, depth)
+        return self.loader.construct_object(node, deep=True)
+
+    def _count(self, node: yaml.Node, depth: int) -> None:
+        stack = [(node, depth)]
+        while stack:
+            current, level = stack.pop()
+            self.visited += 1
+            if self.visited > MAX_YAML_NODES or level > MAX_DEPTH:
+                self.build(current, "", level)  # raises the matching error
+            if isinstance(current, yaml.MappingNode):
+                for key_node, value_node in current.value:
+                    stack.extend(((key_node, level + 1), (value_node, level + 1)))
+            elif isinstance(current, yaml.SequenceNode):
+                stack.extend((item, level + 1) for item in current.value)
 
 
 def _yaml_error(exc: yaml.YAMLError) -> InputError:
@@ -257,9 +337,9 @@ def parse_yaml(text: str, *, strict_tags: bool = False) -> Iterator[ParsedDocume
             node = loader.get_node()
             if node is None:
                 continue
-            lines, start = _yaml_node_lines(node)
-            data = _plain(loader.construct_document(node))
-            yield ParsedDocument(data, lines, start)
+            builder = _YamlBuilder(loader, node)
+            data = builder.build(node, "", 1)
+            yield ParsedDocument(data, builder.lines, node.start_mark.line + 1)
     except yaml.YAMLError as exc:
         raise _yaml_error(exc) from exc
     except RecursionError as exc:

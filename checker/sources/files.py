@@ -45,10 +45,11 @@ class FileScan:
 
 def display_path(path: Path) -> str:
     """The path as reports show it: relative to the working directory when below it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    if absolute == cwd or absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+        return Path(os.path.relpath(absolute, cwd)).as_posix()
+    return path.as_posix()
 
 
 def read_paths(paths: Iterable[str], stdin: BinaryIO | None = None) -> FileScan:

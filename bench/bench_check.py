@@ -1,0 +1,693 @@
+"""Benchmark `bedrock-checker check`: throughput on many generated jobs, memory, and cold start.
+
+Generates a realistic tree of job documents (Get responses and create requests, JSON and YAML,
+a few JSON-array bulk files), runs the check pipeline in-process with every built-in pack, and
+times a one-job `python -m checker check` against the bare import of its dependencies.
+
+    python bench/bench_check.py            # 10,000 jobs
+    python bench/bench_check.py --quick    # 1,000 jobs
+    python bench/bench_check.py --jobs 50000 --keep /tmp/bench-jobs
+
+A benchmark, not a test: it prints its figures next to the targets and always exits 0.
+See bench/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from checker.evaluate import evaluate
+from checker.model import Report, Severity
+from checker.policy import load_policy
+from checker.reports import RenderOptions, json_report
+from checker.sources.files import read_paths
+
+PACKS = ("builtin:baseline", "builtin:promotion", "builtin:cost")
+TARGET_SECONDS_PER_10K = 5.0
+TARGET_COLD_RATIO = 1.5
+BULK_FILE_JOBS = 250
+
+# --------------------------------------------------------------------------------------------
+# What a real estate of customization jobs looks like: a few accounts and regions, each with
+# one customization role, one KMS key and one or two VPC configurations shared by every job,
+# and per-job names and data locations.
+
+
+@dataclass(frozen=True)
+class Model:
+    model_id: str
+    # Hyperparameter sets teams actually reuse; values as the API takes them (strings).
+    presets: tuple[dict[str, str], ...]
+    weight: int
+
+
+MODELS = (
+    Model(
+        "amazon.titan-text-lite-v1:0:4k",
+        (
+            {
+                "epochCount": "2",
+                "batchSize": "1",
+                "learningRate": "0.00001",
+                "learningRateWarmupSteps": "5",
+            },
+            {
+                "epochCount": "3",
+                "batchSize": "8",
+                "learningRate": ".0001",
+                "learningRateWarmupSteps": "0",
+            },
+            {
+                "epochCount": "5",
+                "batchSize": "1",
+                "learningRate": "1.00E-5",
+                "learningRateWarmupSteps": "5",
+            },
+        ),
+        25,
+    ),
+    Model(
+        "amazon.nova-lite-v1:0:300k",
+        (
+            {"epochCount": "2", "learningRate": "0.00001", "learningRateWarmupSteps": "10"},
+            {"epochCount": "1", "learningRate": "1.00E-5", "learningRateWarmupSteps": "10"},
+            {"epochCount": "3", "learningRate": "0.00005", "learningRateWarmupSteps": "20"},
+        ),
+        30,
+    ),
+    Model(
+        "meta.llama3-1-8b-instruct-v1:0:128k",
+        (
+            {"epochCount": "5", "batchSize": "1", "learningRate": "0.0001"},
+            {"epochCount": "3", "batchSize": "1", "learningRate": "0.00005"},
+        ),
+        20,
+    ),
+    Model(
+        "anthropic.claude-3-haiku-20240307-v1:0:200k",
+        (
+            {
+                "epochCount": "2",
+                "batchSize": "32",
+                "learningRateMultiplier": "1",
+                "earlyStoppingThreshold": "0.001",
+                "earlyStoppingPatience": "2",
+            },
+            {"epochCount": "3", "batchSize": "16", "learningRateMultiplier": "0.5"},
+        ),
+        15,
+    ),
+    Model(
+        "cohere.command-light-text-v14:7:4k",
+        (
+            {
+                "epochCount": "1",
+                "batchSize": "8",
+                "learningRate": "0.00001",
+                "earlyStoppingThreshold": "0.01",
+                "earlyStoppingPatience": "6",
+                "evalPercentage": "20",
+            },
+            {"epochCount": "2", "batchSize": "16", "learningRate": "0.00001"},
+        ),
+        10,
+    ),
+)
+DISTILLATION_STUDENTS = ("amazon.nova-lite-v1:0:300k", "amazon.nova-micro-v1:0:128k")
+TEACHERS = ("amazon.nova-premier-v1:0", "amazon.nova-pro-v1:0", "us.amazon.nova-premier-v1:0")
+RFT_MODEL = "amazon.nova-2-lite-v1:0:256k"
+TEAMS = ("search", "support", "fraud", "docs", "sales", "legal")
+DATASETS = ("tickets", "faq", "claims", "chat", "summaries", "contracts")
+
+
+@dataclass
+class Account:
+    """One account and region: the resources every job there shares."""
+
+    account: str
+    region: str
+    role: str = ""
+    kms_key: str = ""
+    kms_alias: str = ""
+    vpcs: list[dict[str, list[str]]] = field(default_factory=list)
+    train_bucket: str = ""
+    output_bucket: str = ""
+
+
+def make_accounts(rng: random.Random) -> list[Account]:
+    found = []
+    for account, regions in (
+        ("111122223333", ("us-east-1", "us-west-2")),
+        ("444455556666", ("us-east-1",)),
+        ("777788889999", ("us-west-2", "eu-west-1")),
+    ):
+        for region in regions:
+            short = f"{region.replace('-', '')}-{account[-4:]}"
+            key_id = "-".join(_hex(rng, n) for n in (8, 4, 4, 4, 12))
+            vpcs = [
+                {
+                    "subnetIds": [f"subnet-0{_hex(rng, 16)}" for _ in range(count)],
+                    "securityGroupIds": [f"sg-0{_hex(rng, 16)}"],
+                }
+                for count in (3, 2)
+            ]
+            found.append(
+                Account(
+                    account=account,
+                    region=region,
+                    role=f"arn:aws:iam::{account}:role/service-role/BedrockModelCustomization",
+                    kms_key=f"arn:aws:kms:{region}:{account}:key/{key_id}",
+                    kms_alias=f"arn:aws:kms:{region}:{account}:alias/bedrock-custom-models",
+                    vpcs=vpcs,
+                    train_bucket=f"acme-ml-training-{short}",
+                    output_bucket=f"acme-ml-output-{short}",
+                )
+            )
+    return found
+
+
+def _hex(rng: random.Random, length: int) -> str:
+    return "".join(rng.choice("0123456789abcdef") for _ in range(length))
+
+
+def _job_id(rng: random.Random) -> str:
+    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(12))
+
+
+# Violations a few jobs carry, one each; the rule each one trips is in the comment.
+VIOLATIONS = (
+    "no_vpc",  # BMC001
+    "one_subnet",  # BMC002
+    "kms_alias",  # BMC004 (create requests; a Get response always holds the key ARN)
+    "no_kms",  # BMC003
+    "foreign_role",  # BMC005 (Get responses)
+    "output_overlap",  # BMC006
+    "unfiltered_logs",  # BMC007
+    "epochs_high",  # BMC204, and BMC203 for models whose maximum is lower
+    "undocumented_hp",  # BMC202
+    "not_a_number",  # BMC201
+    "missing_metrics",  # BMC103/BMC104 (Completed Get responses)
+)
+
+
+def make_job(
+    index: int, rng: random.Random, accounts: list[Account]
+) -> tuple[str, Account, dict[str, Any]]:
+    """(shape, account, document) for one job; shape is "get" or "create"."""
+    home = rng.choice(accounts)
+    team, dataset = rng.choice(TEAMS), rng.choice(DATASETS)
+    roll = rng.random()
+    kind = (
+        "distillation" if roll < 0.06 else "rft" if roll < 0.10 else "cpt" if roll < 0.14 else "ft"
+    )
+    if kind == "distillation":
+        model_id, preset = rng.choice(DISTILLATION_STUDENTS), None
+    elif kind == "rft":
+        model_id, preset = RFT_MODEL, None
+    else:
+        model = rng.choices(MODELS, weights=[m.weight for m in MODELS])[0]
+        model_id, preset = model.model_id, dict(rng.choice(model.presets))
+    name = f"{team}-{dataset}-{model_id.split('.')[1].split('-v')[0]}-{index:06d}"
+    prefix = f"{team}/{dataset}/{index:06d}"
+    shape = "get" if rng.random() < 0.6 else "create"
+    violation = rng.choice(VIOLATIONS) if rng.random() < 0.15 else None
+
+    job: dict[str, Any] = {"jobName": name}
+    training: dict[str, Any] = {"s3Uri": f"s3://{home.train_bucket}/{prefix}/train.jsonl"}
+    if violation == "unfiltered_logs" or rng.random() < 0.03:
+        training = {
+            "invocationLogsConfig": {
+                "usePromptResponse": True,
+                "invocationLogSource": {"s3Uri": f"s3://acme-bedrock-logs-{home.account}/{team}/"},
+            }
+        }
+        if violation != "unfiltered_logs":
+            training["invocationLogsConfig"]["requestMetadataFilters"] = {
+                "equals": {"approved-for-training": "true"}
+            }
+    validators = (
+        [{"s3Uri": f"s3://{home.train_bucket}/{prefix}/validation.jsonl"}]
+        if kind in ("ft", "cpt") and rng.random() < 0.85
+        else []
+    )
+    output = f"s3://{home.output_bucket}/{prefix}/"
+    if violation == "output_overlap":
+        output = f"s3://{home.train_bucket}/{team}/"
+    vpc = rng.choice(home.vpcs) if rng.random() < 0.95 else home.vpcs[0]
+    if violation == "one_subnet":
+        vpc = {"subnetIds": vpc["subnetIds"][:1], "securityGroupIds": vpc["securityGroupIds"]}
+    role = home.role
+    if violation == "foreign_role":
+        role = "arn:aws:iam::999988887777:role/BedrockModelCustomization"
+
+    if preset is not None:
+        if violation == "epochs_high":
+            preset["epochCount"] = "8"
+        elif violation == "undocumented_hp":
+            preset["warmupRatio"] = "0.1"
+        elif violation == "not_a_number":
+            preset["learningRate" if "learningRate" in preset else "epochCount"] = "1e-5f"
+    customization: dict[str, Any] | None = None
+    if kind == "distillation":
+        customization = {
+            "distillationConfig": {
+                "teacherModelConfig": {
+                    "teacherModelIdentifier": rng.choice(TEACHERS),
+                    "maxResponseLengthForInference": 1000,
+                }
+            }
+        }
+    elif kind == "rft":
+        grader_account = "999988887777" if rng.random() < 0.1 else home.account
+        customization = {
+            "rftConfig": {
+                "graderConfig": {
+                    "lambdaGrader": {
+                        "lambdaArn": f"arn:aws:lambda:{home.region}:{grader_account}:"
+                        f"function:rft-grader-{team}"
+                    }
+                },
+                "hyperParameters": {
+                    "epochCount": rng.choice((2, 3)),
+                    "batchSize": 64,
+                    "learningRate": 0.00001,
+                    "trainingSamplePerPrompt": 4,
+                    "reasoningEffort": "medium",
+                    "evalInterval": 10,
+                },
+            }
+        }
+
+    base_arn = f"arn:aws:bedrock:{home.region}::foundation-model/{model_id}"
+    if shape == "get":
+        job_id = _job_id(rng)
+        status = rng.choices(("Completed", "InProgress", "Failed", "Stopped"), (75, 10, 10, 5))[0]
+        job |= {
+            "jobArn": f"arn:aws:bedrock:{home.region}:{home.account}:model-customization-job/"
+            f"{model_id}/{job_id}",
+            "outputModelName": f"{name}-model",
+            "roleArn": role,
+            "status": status,
+            "creationTime": f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            f"T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:07.123000+00:00",
+            "baseModelArn": base_arn,
+        }
+        if status == "Completed":
+            job["outputModelArn"] = (
+                f"arn:aws:bedrock:{home.region}:{home.account}:custom-model/"
+                f"{model_id}/{_job_id(rng)}"
+            )
+        if status == "Failed":
+            job["failureMessage"] = "Validation error: training data has 12 malformed records."
+    else:
+        job |= {
+            "customModelName": f"{name}-model",
+            "roleArn": role,
+            "baseModelIdentifier": model_id if rng.random() < 0.7 else base_arn,
+            "jobTags": [{"key": "team", "value": team}, {"key": "cost-center", "value": "cc-4410"}],
+        }
+    if kind != "ft":
+        job["customizationType"] = {
+            "distillation": "DISTILLATION",
+            "cpt": "CONTINUED_PRE_TRAINING",
+            "rft": "REINFORCEMENT_FINE_TUNING",
+        }[kind]
+    if preset is not None:
+        job["hyperParameters"] = preset
+    job["trainingDataConfig"] = training
+    if validators or shape == "get":
+        job["validationDataConfig"] = {"validators": validators}
+    job["outputDataConfig"] = {"s3Uri": output}
+    if violation != "no_kms":
+        if shape == "get":
+            job["outputModelKmsKeyArn"] = home.kms_key
+        else:
+            job["customModelKmsKeyId"] = (
+                home.kms_alias if violation == "kms_alias" else home.kms_key
+            )
+    if violation != "no_vpc":
+        job["vpcConfig"] = vpc
+    if customization is not None:
+        job["customizationConfig"] = customization
+    if shape == "get" and job["status"] == "Completed" and violation != "missing_metrics":
+        job["trainingMetrics"] = {"trainingLoss": round(rng.uniform(0.05, 1.5), 4)}
+        job["validationMetrics"] = [
+            {"validationLoss": round(rng.uniform(0.05, 1.5), 4)} for _ in validators
+        ]
+
+    if shape == "create" and rng.random() < 0.02:  # a template committed unfilled
+        where = rng.choice(("roleArn", "training", "output"))
+        if where == "roleArn":
+            job["roleArn"] = "arn:aws:iam::{account_id}:role/BedrockModelCustomization"
+        elif where == "training" and "s3Uri" in training:
+            training["s3Uri"] = "s3://<YOUR_TRAINING_BUCKET>/train.jsonl"
+        else:
+            job["outputDataConfig"]["s3Uri"] = "s3://${OUTPUT_BUCKET}/jobs/"
+    return shape, home, job
+
+
+# --------------------------------------------------------------------------------------------
+# Writing the tree
+
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9._/:@+-]*")
+_YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
+
+
+def _yaml_scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return repr(value)
+    if isinstance(value, float):
+        # PyYAML follows YAML 1.1, where 1e-05 is a string; 1.0e-05 is a float.
+        mantissa, e, exponent = repr(value).partition("e")
+        return f"{mantissa if '.' in mantissa else mantissa + '.0'}{e}{exponent}"
+    text = str(value)
+    if _PLAIN.fullmatch(text) and text.lower() not in _YAML_WORDS:
+        return text
+    return json.dumps(text)
+
+
+def to_yaml(value: Any, indent: int = 0) -> str:
+    """Block-style YAML as people write it (the standard library has no YAML writer)."""
+    pad = " " * indent
+    lines: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, dict | list) and item:
+                lines.append(f"{pad}{key}:")
+                lines.append(to_yaml(item, indent + 2))
+            elif isinstance(item, dict | list):
+                lines.append(f"{pad}{key}: {'{}' if isinstance(item, dict) else '[]'}")
+            else:
+                lines.append(f"{pad}{key}: {_yaml_scalar(item)}")
+    else:
+        for item in value:
+            if isinstance(item, dict | list) and item:
+                nested = to_yaml(item, indent + 2)
+                lines.append(f"{pad}- {nested.lstrip()}")
+            else:
+                lines.append(f"{pad}- {_yaml_scalar(item)}")
+    return "\n".join(lines)
+
+
+@dataclass
+class Tree:
+    root: Path
+    jobs: int = 0
+    files: int = 0
+    bulk_files: int = 0
+    by_form: Counter[str] = field(default_factory=Counter)
+    sample_job: Path | None = None  # one job for the cold start, if possible one that passes
+    sample_passes: bool = False
+
+
+def generate(root: Path, count: int, seed: int) -> Tree:
+    rng = random.Random(seed)
+    accounts = make_accounts(rng)
+    tree = Tree(root)
+    bulk: list[dict[str, Any]] = []
+    for index in range(count):
+        shape, home, job = make_job(index, rng, accounts)
+        folder = root / home.account / home.region / ("jobs" if shape == "get" else "requests")
+        if shape == "get" and rng.random() < 0.2:  # exported in bulk by a script
+            bulk.append(job)
+            tree.by_form["get, JSON array"] += 1
+            if len(bulk) == BULK_FILE_JOBS:
+                _write_bulk(tree, bulk)
+            continue
+        form = "json" if (rng.random() < 0.7 if shape == "get" else rng.random() < 0.4) else "yaml"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{job['jobName']}.{form}"
+        text = json.dumps(job, indent=2) if form == "json" else to_yaml(job)
+        path.write_text(text + "\n", encoding="utf-8")
+        tree.jobs += 1
+        tree.files += 1
+        tree.by_form[f"{shape}, {form.upper()}"] += 1
+        if tree.sample_job is None or (not tree.sample_passes and _passes_baseline(job)):
+            tree.sample_job, tree.sample_passes = path, _passes_baseline(job)
+    if bulk:
+        _write_bulk(tree, bulk)
+    # Files a real repository holds beside the jobs; a directory walk must pass them over.
+    (root / "README.md").write_text("Model customization jobs, one folder per account.\n")
+    (root / "catalog.json").write_text(json.dumps({"teams": list(TEAMS)}) + "\n")
+    return tree
+
+
+def _write_bulk(tree: Tree, bulk: list[dict[str, Any]]) -> None:
+    folder = tree.root / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"jobs-{tree.bulk_files:03d}.json"
+    path.write_text(json.dumps(bulk, indent=2) + "\n", encoding="utf-8")
+    tree.jobs += len(bulk)
+    tree.files += 1
+    tree.bulk_files += 1
+    bulk.clear()
+
+
+def _passes_baseline(job: dict[str, Any]) -> bool:
+    return (
+        "jobArn" in job
+        and "vpcConfig" in job
+        and len(job["vpcConfig"]["subnetIds"]) > 1
+        and "outputModelKmsKeyArn" in job
+        and job["roleArn"].split(":")[4] == job["jobArn"].split(":")[4]
+        and "customizationConfig" not in job
+        and "s3Uri" in job["trainingDataConfig"]
+        and job["outputDataConfig"]["s3Uri"].startswith("s3://acme-ml-output-")
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Measuring
+
+
+@dataclass
+class Throughput:
+    load: float
+    policy: float
+    evaluate: float
+    render: float
+    jobs: int
+    rules: int
+    summary: dict[str, Any]
+    report_bytes: int
+
+    @property
+    def total(self) -> float:
+        return self.load + self.policy + self.evaluate + self.render
+
+
+def run_check(root: Path) -> Throughput:
+    """The `check` pipeline, as cli.check wires it, timed stage by stage."""
+    clock = time.perf_counter
+    start = clock()
+    scan = read_paths([str(root)])
+    loaded = clock()
+    policy = load_policy(PACKS)
+    compiled = clock()
+    results = evaluate(scan.items, policy)
+    evaluated = clock()
+    report = Report(
+        results=tuple(results),
+        rules=policy.rules,
+        fail_on=Severity.ERROR,
+        skipped_files=tuple(scan.skipped),
+        policy_sources=policy.sources,
+    )
+    text = json_report.render(report, RenderOptions())
+    rendered = clock()
+    return Throughput(
+        load=loaded - start,
+        policy=compiled - loaded,
+        evaluate=evaluated - compiled,
+        render=rendered - evaluated,
+        jobs=len(results),
+        rules=len(policy.rules),
+        summary=report.summary(),
+        report_bytes=len(text.encode()),
+    )
+
+
+def traced_peak(root: Path) -> int:
+    """Peak bytes allocated by Python during one more run of the pipeline, under tracemalloc."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        run_check(root)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def max_rss_bytes() -> int:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss if sys.platform == "darwin" else rss * 1024  # Linux reports KiB, macOS bytes
+
+
+def median_seconds(command: list[str], runs: int, cwd: Path) -> tuple[float, list[float], int]:
+    """Median wall time of ``runs`` runs (after one unmeasured warm-up), and the last exit code."""
+    times = []
+    code = 0
+    # Installed packages have their bytecode cached; let the warm-up run cache it here too, as
+    # an editable install under PYTHONDONTWRITEBYTECODE would otherwise compile on every start.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    for attempt in range(runs + 1):
+        start = time.perf_counter()
+        done = subprocess.run(
+            command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        elapsed = time.perf_counter() - start
+        code = done.returncode
+        if code not in (0, 1):
+            raise SystemExit(f"{' '.join(command)} exited {code}: {done.stderr.decode().strip()}")
+        if attempt:
+            times.append(elapsed)
+    return statistics.median(times), times, code
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _progress(message: str) -> None:
+    print(f"... {message}", file=sys.stderr, flush=True)
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):,.1f} MiB"
+
+
+def _verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=10_000, help="jobs to generate (default 10000)")
+    parser.add_argument("--quick", action="store_true", help="1,000 jobs instead")
+    parser.add_argument("--seed", type=int, default=7, help="random seed of the generator")
+    parser.add_argument("--cold-runs", type=int, default=5, help="cold-start runs per command")
+    parser.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
+    args = parser.parse_args(argv)
+    count = 1_000 if args.quick else args.jobs
+
+    if args.keep:
+        root = Path(args.keep)
+        if root.exists():
+            shutil.rmtree(root)
+        root.mkdir(parents=True)
+    else:
+        root = Path(tempfile.mkdtemp(prefix="bedrock-checker-bench-"))
+    try:
+        started = time.perf_counter()
+        tree = generate(root, count, args.seed)
+        generated = time.perf_counter() - started
+        forms = ", ".join(f"{n:,} {form}" for form, n in sorted(tree.by_form.items()))
+        print(
+            f"generated {tree.jobs:,} jobs in {tree.files:,} files ({tree.bulk_files} JSON-array "
+            f"bulk files of up to {BULK_FILE_JOBS}) under {root} in {generated:.1f} s"
+        )
+        print(f"  {forms}")
+
+        _progress("timing the check pipeline")
+        rss_before = max_rss_bytes()
+        figures = run_check(root)
+        rss_after = max_rss_bytes()
+        _progress("measuring peak memory: the pipeline again, under tracemalloc (slower)")
+        peak = traced_peak(root)
+
+        assert tree.sample_job is not None, "the generator wrote no single-job file"
+        check_cmd = [
+            sys.executable,
+            "-m",
+            "checker",
+            "check",
+            str(tree.sample_job),
+            "--policy",
+            "builtin:baseline",
+        ]
+        floor_cmd = [sys.executable, "-c", "import click, yaml, cerberus"]
+        _progress(f"cold start: {args.cold_runs} + 1 runs of each command")
+        cold, cold_runs, cold_code = median_seconds(check_cmd, args.cold_runs, root)
+        floor, floor_runs, _ = median_seconds(floor_cmd, args.cold_runs, root)
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+    s = figures.summary
+    print(
+        f"checked: {s['jobs']:,} jobs x {figures.rules} rules: {s['passed']:,} passed, "
+        f"{s['failed']:,} failed, {s['errored']} errored; findings {s['bySeverity']['error']:,} "
+        f"error, {s['bySeverity']['warning']:,} warning, {s['bySeverity']['note']:,} note, "
+        f"{s['unknown']:,} unknown; {s['skippedFiles']} files passed over; "
+        f"JSON report {_mib(figures.report_bytes)}"
+    )
+    runs = ", ".join(f"{t:.3f}" for t in cold_runs)
+    floor_times = ", ".join(f"{t:.3f}" for t in floor_runs)
+    print(f"cold start runs (s): check {runs} (exit {cold_code}); import floor {floor_times}")
+    print()
+
+    target_total = TARGET_SECONDS_PER_10K * figures.jobs / 10_000
+    rate = figures.jobs / figures.total
+    target_rate = 10_000 / TARGET_SECONDS_PER_10K
+    ratio = cold / floor
+    rows = [
+        ("load (read + normalise)", f"{figures.load:.2f} s", ""),
+        ("policy load (3 packs)", f"{figures.policy:.3f} s", ""),
+        ("evaluate", f"{figures.evaluate:.2f} s", ""),
+        ("render (JSON)", f"{figures.render:.2f} s", ""),
+        (
+            f"total, {figures.jobs:,} jobs",
+            f"{figures.total:.2f} s",
+            f"<= {target_total:.2f} s  {_verdict(figures.total <= target_total)}",
+        ),
+        (
+            "throughput",
+            f"{rate:,.0f} jobs/s",
+            f">= {target_rate:,.0f} jobs/s  {_verdict(rate >= target_rate)}",
+        ),
+        ("peak traced memory (tracemalloc)", _mib(peak), ""),
+        ("peak RSS (ru_maxrss)", _mib(rss_after), f"(before the run: {_mib(rss_before)})"),
+        ("cold start: check one job", f"{cold:.3f} s", f"median of {len(cold_runs)}"),
+        ("import click, yaml, cerberus", f"{floor:.3f} s", f"median of {len(floor_runs)}"),
+        (
+            "cold start / import floor",
+            f"{ratio:.2f}x",
+            f"<= {TARGET_COLD_RATIO:.2f}x  {_verdict(ratio <= TARGET_COLD_RATIO)}",
+        ),
+    ]
+    width = max(len(r[0]) for r in rows)
+    value_width = max(len(r[1]) for r in rows)
+    print(f"{'figure':<{width}}  {'measured':>{value_width}}  target")
+    print(f"{'-' * width}  {'-' * value_width}  {'-' * 24}")
+    for label, value, target in rows:
+        print(f"{label:<{width}}  {value:>{value_width}}  {target}".rstrip())
+    print()
+    print(
+        f"Python {platform.python_version()} on {platform.system()} {platform.machine()}, "
+        f"{os.cpu_count()} CPUs"
+    )
+    print("cold-start runs use cached bytecode, as an installed package does")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
