@@ -288,6 +288,27 @@ def _repo_root() -> Path:
     return here
 
 
+def _check_outputs(run: RunOptions, files: dict[str, str | None]) -> list[str]:
+    """Refuse impossible output options before anything is read; the reports bound for stdout."""
+    to_stdout = [name for name, target in files.items() if target == "-"]
+    if run.output == "-":
+        to_stdout.append("--output")
+    if len(to_stdout) > 1:
+        raise CheckerError(f"only one report can go to standard output, not {', '.join(to_stdout)}")
+    if run.create_baseline == "-":
+        raise CheckerError("--create-baseline needs a file name, not '-'")
+    anchor = run.sarif_anchor
+    if anchor.startswith("/") or ":" in anchor or ".." in Path(anchor).parts:
+        raise CheckerError(
+            f"--sarif-anchor: '{anchor}' must be a path relative to the repository root"
+        )
+    if run.github_summary and not os.environ.get("GITHUB_STEP_SUMMARY"):
+        raise CheckerError(
+            "--github-summary: GITHUB_STEP_SUMMARY is not set (not in GitHub Actions?)"
+        )
+    return [name for name in to_stdout if name != "--output"]
+
+
 def evaluate_and_report(
     ctx: click.Context,
     run: RunOptions,
@@ -311,13 +332,16 @@ def evaluate_and_report(
         render_baseline,
     )
 
+    files = {
+        "json": run.json_file,
+        "sarif": run.sarif_file,
+        "junit": run.junit_file,
+        "markdown": run.markdown_file,
+    }
+    to_stdout = _check_outputs(run, files)
     policy = load_policy(run.policies or DEFAULT_POLICIES, select=run.select, skip=run.skip)
     waivers = load_waivers(run.waivers)
     known = load_baseline(run.baseline) if run.baseline else None
-    if run.github_summary and not os.environ.get("GITHUB_STEP_SUMMARY"):
-        raise CheckerError(
-            "--github-summary: GITHUB_STEP_SUMMARY is not set (not in GitHub Actions?)"
-        )
 
     items, skipped = read_items()
     results = evaluate(items, policy)
@@ -343,15 +367,6 @@ def evaluate_and_report(
         sarif_category=run.sarif_category,
         sarif_include_suppressed=run.sarif_include_waived,
     )
-    files = {
-        "json": run.json_file,
-        "sarif": run.sarif_file,
-        "junit": run.junit_file,
-        "markdown": run.markdown_file,
-    }
-    to_stdout = [name for name, target in files.items() if target == "-"]
-    if len(to_stdout) > 1 or (to_stdout and run.output == "-"):
-        raise CheckerError(f"only one report can go to standard output, not {', '.join(to_stdout)}")
     for name, target in files.items():
         if target is not None and target != "-":
             write_atomic(target, FORMATS[name](report, options))
@@ -381,9 +396,17 @@ def evaluate_and_report(
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @run_options
+@click.option(
+    "--skip-unrecognized",
+    is_flag=True,
+    help="Pass over named files that are not job documents instead of reporting them as "
+    "errors (for pre-commit, which passes every changed JSON, YAML and Terraform file).",
+)
 @debug_option
 @click.pass_context
-def check(ctx: click.Context, paths: Sequence[str], run: RunOptions) -> None:
+def check(
+    ctx: click.Context, paths: Sequence[str], run: RunOptions, skip_unrecognized: bool
+) -> None:
     """Check job documents in files and directories (searched recursively; - reads stdin).
 
     Recognised by content: get-model-customization-job responses, create-model-customization-job
@@ -407,7 +430,7 @@ def check(ctx: click.Context, paths: Sequence[str], run: RunOptions) -> None:
     from checker.sources.files import read_paths
 
     def read_items() -> tuple[Sequence[Job | LoadError], Sequence[str]]:
-        scan = read_paths(paths)
+        scan = read_paths(paths, named_must_be_jobs=not skip_unrecognized)
         return scan.items, scan.skipped
 
     evaluate_and_report(ctx, run, read_items, mode="files")
@@ -456,20 +479,25 @@ def policy() -> None:
 @policy.command("validate")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 def policy_validate(files: Sequence[str]) -> None:
-    """Validate policy files: structure, Cerberus schemas, regexes, vars and rule ids.
+    """Validate policy and waiver files: structure, Cerberus schemas, regexes, vars, rule ids.
 
-    Each file is validated on its own; the built-in packs' vars are available as defaults.
-    Exits 0 when every file is valid, 2 at the first error (file, line, rule id and problem).
+    A file with a top-level 'waivers' list is validated as a waivers file, any other as a
+    policy. Each file is validated on its own; the built-in packs' vars are available as
+    defaults. Exits 0 when every file is valid, 2 at the first error (file, line and problem).
 
     \b
-    Example:
+    Examples:
       bedrock-checker policy validate policies/org.yaml
+      bedrock-checker policy validate policies/*.yaml waivers.yaml
     """
-    from checker.policy import load_policy
+    from checker.policy import is_waivers_file, load_policy
+    from checker.waivers import load_waivers
 
     for name in files:
-        loaded = load_policy([name])
-        click.echo(f"{name}: ok ({len(loaded.rules)} rules)")
+        if is_waivers_file(name):
+            click.echo(f"{name}: ok ({len(load_waivers([name]))} waivers)")
+        else:
+            click.echo(f"{name}: ok ({len(load_policy([name]).rules)} rules)")
 
 
 @policy.command("init")

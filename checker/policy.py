@@ -25,12 +25,13 @@ from checker.sources.documents import decode, parse_yaml
 from checker.vocabulary import ROOT_READS, JobValidator
 
 DEFAULT_POLICIES = ("builtin:baseline",)
+_TEXT = r"(?s)\s*\S.*"  # some text, not only white space
 _VAR = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 
 _RULE_SCHEMA: dict[str, Any] = {
     "id": {"type": "string", "required": True, "regex": r"[A-Za-z][A-Za-z0-9_.-]{0,63}"},
-    "title": {"type": "string", "required": True, "empty": False, "maxlength": 200},
-    "description": {"type": "string", "required": True, "empty": False},
+    "title": {"type": "string", "required": True, "regex": _TEXT, "maxlength": 200},
+    "description": {"type": "string", "required": True, "regex": _TEXT},
     "severity": {"type": "string", "required": True, "allowed": [s.value for s in Severity]},
     "tags": {"type": "list", "schema": {"type": "string"}},
     "remediation": {"type": "string"},
@@ -158,6 +159,15 @@ def _builtin_vars() -> dict[str, Any]:
     for name in packs.builtin_names():
         variables.update(_read(f"builtin:{name}").data.get("vars") or {})
     return variables
+
+
+def is_waivers_file(name: str) -> bool:
+    """True for a YAML file whose top-level mapping holds 'waivers' (unreadable: False)."""
+    try:
+        parsed = list(parse_yaml(decode(Path(name).read_bytes()), strict_tags=True))
+    except (OSError, InputError):
+        return False  # loading it as a policy reports the problem
+    return len(parsed) == 1 and isinstance(parsed[0].data, dict) and "waivers" in parsed[0].data
 
 
 def _read(spec: str) -> _PolicyFile:

@@ -43,7 +43,7 @@ _WAIVERS_SCHEMA: dict[str, Any] = {
                 "rule": {"type": "string", "required": True, "empty": False},
                 "jobs": _GLOBS,
                 "files": _GLOBS,
-                "reason": {"type": "string", "required": True, "empty": False},
+                "reason": {"type": "string", "required": True, "regex": r"(?s)\s*\S.*"},
                 "expires": {"type": ["date", "string"], "required": True},
                 "approved_by": {"type": "string"},
             },
@@ -73,8 +73,10 @@ def load_waivers(paths: Iterable[str]) -> tuple[Waiver, ...]:
                 try:
                     expires = datetime.date.fromisoformat(expires)
                 except ValueError as exc:
+                    where = lines.get(f"waivers.{index}.expires", line)
                     raise CheckerError(
-                        f"{label}: expires: '{expires}' is not a date (YYYY-MM-DD)"
+                        f"{shown}:{where}: waiver #{index + 1} ({raw['rule']}): expires: "
+                        f"'{expires}' is not a date (YYYY-MM-DD)"
                     ) from exc
             waivers.append(
                 Waiver(

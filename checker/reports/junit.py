@@ -28,7 +28,8 @@ def _make_xml_safe(root: ET.Element) -> None:
 
 
 def _suite_name(result: JobResult) -> str:
-    return f"{result.label} ({result.origin.describe()})"
+    where = result.origin.describe()
+    return result.label if result.label == where else f"{result.label} ({where})"
 
 
 def _details(findings: list[Finding], rule: Rule) -> str:

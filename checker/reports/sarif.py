@@ -1,4 +1,4 @@
-"""SARIF 2.1.0 for GitHub code scanning (docs/sarif.md explains the choices).
+"""SARIF 2.1.0 for GitHub code scanning (docs/reports.md explains the choices).
 
 GitHub rejects a whole upload if any result lacks a repository-relative file location, so a
 finding with no file of its own (a job read live from AWS, or a file outside the repository) is

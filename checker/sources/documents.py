@@ -59,7 +59,10 @@ _JobYamlLoader.add_multi_constructor("!", _construct_local_tag)
 # the finished document would cost as much as the parse): timestamps become ISO strings, binary
 # becomes text, sets become lists and non-string keys become strings.
 def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> str:
-    value: datetime.date = loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
+    try:
+        value: datetime.date = loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
+    except ValueError:  # shaped like a date but impossible (2030-02-30): keep the text
+        return str(node.value)
     return value.isoformat()
 
 
@@ -171,7 +174,8 @@ def parse_json(text: str) -> ParsedDocument:
         raise _json_error(exc) from exc
     except RecursionError as exc:
         raise InputError(f"document is nested more than {MAX_DEPTH} levels deep") from exc
-    return ParsedDocument(data, _json_key_lines(text))
+    start = text.count("\n", 0, len(text) - len(text.lstrip())) + 1
+    return ParsedDocument(data, _json_key_lines(text), start)
 
 
 def parse_json_lines(text: str) -> Iterator[ParsedDocument | InputError]:

@@ -52,7 +52,11 @@ def display_path(path: Path) -> str:
     return path.as_posix()
 
 
-def read_paths(paths: Iterable[str], stdin: BinaryIO | None = None) -> FileScan:
+def read_paths(
+    paths: Iterable[str], stdin: BinaryIO | None = None, *, named_must_be_jobs: bool = True
+) -> FileScan:
+    """Jobs from files and directories; ``named_must_be_jobs=False`` treats a named file that
+    is not a job document like one met in a directory walk: passed over, not an error."""
     scan = FileScan()
     for given in paths:
         if given == "-":
@@ -78,7 +82,11 @@ def read_paths(paths: Iterable[str], stdin: BinaryIO | None = None) -> FileScan:
                     )
                 )
         elif path.exists():
-            scan.items.extend(read_file(path, explicit=True) or [])
+            found = read_file(path, explicit=named_must_be_jobs)
+            if found is None:
+                scan.skipped.append(display_path(path))
+            else:
+                scan.items.extend(found)
         else:
             scan.items.append(LoadError(Origin(path=given), "no such file or directory"))
     return scan

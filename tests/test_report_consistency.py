@@ -1,0 +1,258 @@
+"""Every format tells the same story: counts of jobs, findings, errors and waivers agree."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+from collections import Counter
+from typing import Any
+
+from conftest import ALL_BUILTIN, DELETE, make_job
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from junitparser import Error, Failure, JUnitXml, Skipped
+from test_junit import JUNIT_SCHEMA
+from test_markdown import summary_table
+from test_sarif import assert_github_ready, assert_valid_sarif
+
+from checker.evaluate import evaluate
+from checker.model import FindingStatus, Job, LoadError, Origin, Report, Severity, Waiver
+from checker.policy import load_policy
+from checker.reports import RenderOptions, json_report, junit, markdown, sarif
+from checker.waivers import apply_waivers
+
+POLICY = load_policy(ALL_BUILTIN)
+TODAY = datetime.date(2025, 6, 1)
+ARN = "arn:aws:bedrock:us-east-1:111122223333:model-customization-job/"
+OTHER_REGION_KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+VPC = {
+    "keep": None,
+    "missing": DELETE,
+    "string": "vpc-123",
+    "one-subnet": {"subnetIds": ["subnet-a"], "securityGroupIds": ["sg-1"]},
+}
+KMS = {"keep": None, "missing": DELETE, "alias": "alias/models", "other-region": OTHER_REGION_KEY}
+EPOCHS = {"keep": None, "many": "100", "missing": DELETE}
+ROLE = {
+    "keep": None,
+    "placeholder": "arn:aws:iam::{account_id}:role/BedrockFT",
+    "other-account": "arn:aws:iam::444455556666:role/BedrockFT",
+}
+
+DOCUMENT_FIELDS = ("vpcConfig", "outputModelKmsKeyArn", "hyperParameters.epochCount", "roleArn")
+job_specs = st.fixed_dictionaries(
+    {
+        "kind": st.just("job"),
+        "live": st.booleans(),
+        "vpcConfig": st.sampled_from(sorted(VPC)),
+        "outputModelKmsKeyArn": st.sampled_from(sorted(KMS)),
+        "hyperParameters.epochCount": st.sampled_from(sorted(EPOCHS)),
+        "roleArn": st.sampled_from(sorted(ROLE)),
+        "status": st.sampled_from(["Completed", "Failed", "InProgress", "Stopped"]),
+    }
+)
+error_specs = st.fixed_dictionaries({"kind": st.just("error"), "live": st.booleans()})
+# Random mixes rarely pass every rule: passing jobs and jobs failing BMC001 alone (which
+# waivers often cover) are drawn on purpose.
+_KEEP = {field: st.just("keep") for field in DOCUMENT_FIELDS}
+passing_specs = st.fixed_dictionaries(
+    {"kind": st.just("job"), "live": st.booleans(), **_KEEP, "status": st.just("Completed")}
+)
+vpc_only_specs = st.fixed_dictionaries(
+    {
+        "kind": st.just("job"),
+        "live": st.booleans(),
+        **_KEEP,
+        "vpcConfig": st.sampled_from(["missing", "string"]),
+        "status": st.just("Completed"),
+    }
+)
+waiver_specs = st.fixed_dictionaries(
+    {
+        "rule": st.sampled_from(["BMC001", "BMC001", "BMC00*", "BMC003", "BMC2*", "BMC10?", "*"]),
+        "jobs": st.sampled_from(
+            [(), ("job-0",), ("job-*",), ("job-*",), ("nothing",), (ARN + "job-1",)]
+        ),
+        "files": st.sampled_from([(), ("jobs/*",), ("jobs/2.json",)]),
+        "expired": st.sampled_from([False, False, True]),
+    }
+).filter(lambda spec: spec["jobs"] or spec["files"])
+
+
+def build_item(index: int, spec: dict[str, Any]) -> Job | LoadError:
+    arn = f"{ARN}job-{index}"
+    path = f"jobs/{index}.json"
+    origin = Origin(region="us-east-1", arn=arn) if spec["live"] else Origin(path=path, line=1)
+    if spec["kind"] == "error":
+        return LoadError(origin, f"job {index} could not be read")
+    tables = {
+        "vpcConfig": VPC,
+        "outputModelKmsKeyArn": KMS,
+        "hyperParameters.epochCount": EPOCHS,
+        "roleArn": ROLE,
+    }
+    overrides = {
+        field.replace(".", "__"): table[spec[field]]
+        for field, table in tables.items()
+        if table[spec[field]] is not None
+    }
+    job = make_job(jobName=f"job-{index}", jobArn=arn, status=spec["status"], **overrides)
+    return dataclasses.replace(job, origin=origin)
+
+
+def build_waiver(spec: dict[str, Any]) -> Waiver:
+    expires = datetime.date(2000, 1, 1) if spec["expired"] else datetime.date(2099, 1, 1)
+    return Waiver(spec["rule"], "accepted risk", expires, spec["jobs"], spec["files"])
+
+
+reports = st.builds(
+    lambda specs, waivers, fail_on: (specs, waivers, fail_on),
+    st.lists(st.one_of(job_specs, passing_specs, vpc_only_specs, error_specs), max_size=7),
+    st.lists(waiver_specs, max_size=3),
+    st.sampled_from([Severity.ERROR, Severity.WARNING, Severity.NOTE, None]),
+)
+
+
+def make_report(specs, waiver_specs_, fail_on) -> Report:
+    items = [build_item(i, spec) for i, spec in enumerate(specs)]
+    results, statuses = apply_waivers(
+        evaluate(items, POLICY), [build_waiver(w) for w in waiver_specs_], TODAY
+    )
+    mode = "live" if specs and all(s["live"] for s in specs) else "files"
+    return Report(tuple(results), POLICY.rules, fail_on=fail_on, waivers=statuses, mode=mode)
+
+
+def expected_counts(report: Report) -> dict[str, Any]:
+    """Counts taken straight from the results, independently of Report.summary()."""
+    findings = [f for r in report.results for f in r.findings]
+    violated = [f for f in findings if f.status is FindingStatus.VIOLATED]
+    return {
+        "jobs": len(report.results),
+        "errored": sum(1 for r in report.results if r.error is not None),
+        "active": [f for f in violated if f.suppression is None],
+        "waived": [f for f in violated if f.suppression is not None],
+        "unknown": [f for f in findings if f.status is FindingStatus.UNKNOWN],
+        "all": findings,
+    }
+
+
+def check_json(report: Report, expected: dict[str, Any]) -> None:
+    document = json.loads(json_report.render(report, RenderOptions()))
+    summary = document["summary"]
+    assert summary == report.summary()
+    jobs = document["jobs"]
+    assert summary["jobs"] == len(jobs) == expected["jobs"]
+    outcomes = Counter(job["outcome"] for job in jobs)
+    for outcome in ("passed", "failed", "waived", "errored"):
+        assert summary[outcome] == outcomes[outcome]
+    assert summary["errored"] == expected["errored"]
+    assert sum(1 for job in jobs if job["error"] is not None) == expected["errored"]
+    found = [f for job in jobs for f in job["findings"]]
+    active = [f for f in found if f["status"] == "violated" and f["suppression"] is None]
+    assert summary["findings"] == len(active) == len(expected["active"])
+    for severity in ("error", "warning", "note"):
+        assert summary["bySeverity"][severity] == sum(
+            1 for f in active if f["severity"] == severity
+        )
+    waived = [f for f in found if f["suppression"] and f["suppression"]["kind"] == "waiver"]
+    assert summary["waivedFindings"] == len(waived) == len(expected["waived"])
+    assert summary["unknown"] == sum(1 for f in found if f["status"] == "unknown")
+    assert document["exitCode"] == report.exit_code
+    assert sum(w["matched"] for w in document["waivers"]) == len(waived)
+
+
+def check_sarif(report: Report, expected: dict[str, Any]) -> None:
+    summary = report.summary()
+    for include in (False, True):
+        document = json.loads(sarif.render(report, RenderOptions(sarif_include_suppressed=include)))
+        assert_valid_sarif(document)
+        assert_github_ready(document)
+        [run] = document["runs"]
+        results = run["results"]
+        assert run["properties"]["summary"] == summary
+        assert len(run["properties"]["jobs"]) == expected["jobs"]
+        suppressed = [r for r in results if "suppressions" in r]
+        if include:
+            assert len(results) == len(expected["all"])
+            assert len(suppressed) == len(expected["waived"])
+        else:
+            assert len(results) == len(expected["active"]) + len(expected["unknown"])
+            assert suppressed == []
+        levels = Counter(r["level"] for r in results if "suppressions" not in r)
+        assert levels["error"] == summary["bySeverity"]["error"]
+        assert levels["warning"] == summary["bySeverity"]["warning"]
+        assert levels["note"] == summary["bySeverity"]["note"] + summary["unknown"]
+        notifications = run["invocations"][0]["toolExecutionNotifications"]
+        errored = [n for n in notifications if n.get("descriptor", {}).get("id")]
+        assert len(errored) == expected["errored"]
+        assert run["invocations"][0]["executionSuccessful"] == (expected["errored"] == 0)
+        warnings = [n for n in notifications if "descriptor" not in n]
+        assert len(warnings) == sum(1 for w in report.waivers if w.status != "active")
+
+
+def check_junit(report: Report, expected: dict[str, Any]) -> None:
+    rendered = junit.render(report, RenderOptions()).encode("utf-8")
+    JUNIT_SCHEMA.validate(rendered)
+    xml = JUnitXml.fromstring(rendered)
+    suites = list(xml)
+    assert len(suites) == max(expected["jobs"], 1)
+    results_by_type: Counter[type] = Counter()
+    skipped_cases: set[tuple[str, str]] = set()
+    for suite in suites:
+        names = [case.name for case in suite]
+        assert len(names) == len(set(names)) >= 1
+        for case in suite:
+            for result in case.result:
+                results_by_type[type(result)] += 1
+                if isinstance(result, Skipped):
+                    skipped_cases.add((suite.name, case.name.split(" ", 1)[0]))
+    assert results_by_type[Error] == expected["errored"] == int(xml._elem.get("errors"))
+    assert results_by_type[Failure] == int(xml._elem.get("failures"))
+    failing_pairs = {
+        (result.key, f.rule.id) for result in report.results for f in result.findings if f.counts
+    }
+    assert results_by_type[Failure] == len(failing_pairs)
+    assert int(xml._elem.get("tests")) == sum(len(list(suite)) for suite in suites)
+    # Every waived finding shows as skipped, unless its rule also fails on that job.
+    suite_names = {r.key: s.name for r, s in zip(report.results, suites, strict=False)}
+    for result in report.results:
+        for finding in result.findings:
+            if finding.suppression is not None and (result.key, finding.rule.id) not in (
+                failing_pairs
+            ):
+                assert (suite_names[result.key], finding.rule.id) in skipped_cases
+
+
+def check_markdown(report: Report) -> None:
+    summary = report.summary()
+    text = markdown.render(report, RenderOptions())
+    assert summary_table(text) == {
+        "Jobs": summary["jobs"],
+        "Passed": summary["passed"],
+        "Failed": summary["failed"],
+        "Waived": summary["waived"],
+        "Errored": summary["errored"],
+        "Errors": summary["bySeverity"]["error"],
+        "Warnings": summary["bySeverity"]["warning"],
+        "Notes": summary["bySeverity"]["note"],
+        "Unknown": summary["unknown"],
+        "Waived findings": summary["waivedFindings"],
+    }
+    assert ("### Not evaluated" in text) == (summary["errored"] > 0)
+    assert ("### Waived" in text.splitlines()) == (summary["waivedFindings"] > 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(reports)
+def test_every_format_agrees_on_the_counts(generated) -> None:
+    specs, waiver_specs_, fail_on = generated
+    report = make_report(specs, waiver_specs_, fail_on)
+    expected = expected_counts(report)
+    assert expected["jobs"] == len(specs)
+    assert expected["errored"] == sum(1 for s in specs if s["kind"] == "error")
+    check_json(report, expected)
+    check_sarif(report, expected)
+    check_junit(report, expected)
+    check_markdown(report)
