@@ -1,0 +1,299 @@
+"""action.yml: valid per the Actions schema, and its shell steps run locally as a runner would.
+
+The runner is imitated: each `run:` step gets the environment its `env:` block evaluates to
+(inputs substituted into `${{ inputs.x }}`, outputs of earlier steps into
+`${{ steps.id.outputs.x }}`), GITHUB_OUTPUT and GITHUB_STEP_SUMMARY point at temporary files,
+and the script runs under `bash -e` as `shell: bash` does. Steps that `uses:` another action
+(setup-python, upload-sarif) are left out, and so is the install step: the package under test is
+already installed here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from conftest import GOOD_JOB, REPO, SCHEMAS, make_document
+
+ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
+EXPRESSION = re.compile(r"\$\{\{\s*(.+?)\s*\}\}")
+
+
+def test_action_is_valid_per_the_github_actions_schema() -> None:
+    schema = json.loads((SCHEMAS / "github-action.json").read_text(encoding="utf-8"))
+    jsonschema.validate(ACTION, schema)
+
+
+def test_no_expression_is_interpolated_into_a_script() -> None:
+    for step in ACTION["runs"]["steps"]:
+        if "run" in step:
+            assert "${{" not in step["run"], step["name"]
+            assert step["shell"] == "bash"
+
+
+def test_every_input_reaches_the_scripts_through_env() -> None:
+    used = {
+        match.group(1)
+        for step in ACTION["runs"]["steps"]
+        for value in (step.get("env") or {}).values()
+        for match in re.finditer(r"inputs\.([\w-]+)", str(value))
+    }
+    via_with_or_if = {"python-version", "upload-sarif"}
+    assert set(ACTION["inputs"]) - used <= via_with_or_if
+
+
+def test_outputs_come_from_the_check_step() -> None:
+    assert set(ACTION["outputs"]) == {"exit-code", "findings", "errors", "sarif-file"}
+    for output in ACTION["outputs"].values():
+        assert output["value"].startswith("${{ steps.check.outputs.")
+
+
+def _evaluate(expression: str, inputs: dict[str, str], outputs: dict[str, dict[str, str]]) -> str:
+    if expression.startswith("inputs."):
+        return inputs[expression.removeprefix("inputs.")]
+    if expression == "github.action_path":
+        return str(REPO)
+    match = re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+)", expression)
+    if match:
+        return outputs.get(match.group(1), {}).get(match.group(2), "")
+    raise AssertionError(f"expression not imitated: {expression}")
+
+
+def _read_outputs(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition("=")
+        values[key] = value
+    return values
+
+
+def run_action(workdir: Path, **given: str) -> dict[str, Any]:
+    """Run the action's own shell steps in ``workdir``; returns outputs, summary and exit code."""
+    inputs = {name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()}
+    inputs.update({name.replace("_", "-"): value for name, value in given.items()})
+    summary = workdir / "summary.md"
+    summary.write_text("", encoding="utf-8")
+    outputs: dict[str, dict[str, str]] = {}
+    last_code = 0
+    for step in ACTION["runs"]["steps"]:
+        if "run" not in step or step.get("id") == "install":
+            continue
+        output_file = workdir / f"output-{step.get('id', 'step')}.txt"
+        output_file.write_text("", encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_"))}
+        env.update(
+            {
+                name: EXPRESSION.sub(lambda m: _evaluate(m.group(1), inputs, outputs), str(value))
+                for name, value in (step.get("env") or {}).items()
+            }
+        )
+        env.update(
+            GITHUB_OUTPUT=str(output_file),
+            GITHUB_STEP_SUMMARY=str(summary),
+            RUNNER_TEMP=str(workdir),
+        )
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        outputs[step.get("id", "step")] = _read_outputs(output_file)
+        last_code = done.returncode
+        if step.get("id") == "check":
+            assert done.returncode == 0, done.stderr  # the check step never fails by itself
+            check_stdout = done.stdout
+    return {
+        "outputs": outputs.get("check", {}),
+        "summary": summary.read_text(encoding="utf-8"),
+        "exit_code": last_code,
+        "stdout": check_stdout,
+    }
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs" / "good.json").write_text(json.dumps(GOOD_JOB), encoding="utf-8")
+    (tmp_path / "README.md").write_text("# jobs\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_clean_files_pass_with_outputs_and_summary(repo: Path) -> None:
+    result = run_action(repo, paths="jobs")
+    assert result["exit_code"] == 0
+    assert result["outputs"]["exit-code"] == "0"
+    assert result["outputs"]["findings"] == "0"
+    assert result["outputs"]["errors"] == "0"
+    assert result["outputs"]["sarif-file"] == "bedrock-checker.sarif"
+    sarif = json.loads((repo / "bedrock-checker.sarif").read_text(encoding="utf-8"))
+    assert sarif["runs"][0]["results"] == []
+    assert (repo / "bedrock-checker-junit.xml").is_file()
+    assert "## bedrock-checker: 1 jobs checked, run passes" in result["summary"]
+
+
+def test_findings_fail_the_last_step_by_fail_on(repo: Path) -> None:
+    bad = make_document(vpcConfig__subnetIds=["subnet-a"])  # BMC002, a warning only
+    (repo / "jobs" / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
+
+    at_error = run_action(repo, paths="jobs")
+    assert (at_error["outputs"]["exit-code"], at_error["exit_code"]) == ("0", 0)
+
+    at_warning = run_action(repo, paths="jobs", fail_on="warning")
+    assert at_warning["outputs"]["exit-code"] == "1"
+    assert at_warning["outputs"]["findings"] == "1"
+    assert at_warning["exit_code"] == 1
+    sarif = json.loads((repo / "bedrock-checker.sarif").read_text(encoding="utf-8"))
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["BMC002"]
+    assert "BMC002" in at_warning["summary"]
+
+
+def test_unreadable_job_is_reported_as_an_error(repo: Path) -> None:
+    (repo / "jobs" / "broken.json").write_text('{"jobName": ', encoding="utf-8")
+    result = run_action(repo, paths="jobs")
+    assert result["outputs"]["exit-code"] == "3"
+    assert result["outputs"]["errors"] == "1"
+    assert result["exit_code"] == 3
+
+
+def test_policies_and_custom_report_paths(repo: Path) -> None:
+    result = run_action(
+        repo,
+        paths="jobs\n",
+        policies="builtin:baseline\nbuiltin:cost  builtin:promotion",
+        sarif_file="out.sarif",
+        junit_file="out.xml",
+    )
+    assert result["outputs"]["exit-code"] == "0"
+    assert result["outputs"]["sarif-file"] == "out.sarif"
+    sarif = json.loads((repo / "out.sarif").read_text(encoding="utf-8"))
+    packs = {rule["properties"]["pack"] for rule in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert packs == {"baseline", "cost", "promotion"}
+    assert (repo / "out.xml").is_file()
+
+
+def test_a_bad_mode_is_a_configuration_error(repo: Path) -> None:
+    result = run_action(repo, mode="everything")
+    assert result["outputs"]["exit-code"] == "2"
+    assert result["exit_code"] == 2
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "$(touch pwned)",
+        "`touch pwned`",
+        "jobs; touch pwned",
+        "jobs\ntouch pwned",
+        '\' "; touch pwned; echo "',
+        "${IFS}touch${IFS}pwned",
+        "*",
+    ],
+)
+def test_hostile_inputs_are_never_executed(repo: Path, hostile: str) -> None:
+    result = run_action(repo, paths=hostile, policies=hostile, category=hostile)
+    assert not (repo / "pwned").exists()
+    # The values reached the checker as plain arguments: a missing path or policy, exit 2 or 3.
+    assert result["outputs"]["exit-code"] in {"2", "3"}
+    assert result["exit_code"] in {2, 3}
+
+
+def test_glob_characters_are_not_expanded(repo: Path) -> None:
+    (repo / "jobs" / "bad.json").write_text(
+        json.dumps(make_document(vpcConfig="none")), encoding="utf-8"
+    )
+    result = run_action(repo, paths="jobs/*.json")
+    # '*' reached the checker literally: no such file, not the two job files.
+    assert result["outputs"]["exit-code"] == "3"
+    assert "jobs/*.json:1: ERROR: no such file or directory" in result["stdout"]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is needed to run the steps")
+def test_live_mode_passes_regions_and_identifiers(repo: Path, tmp_path: Path) -> None:
+    # A stand-in bedrock-checker on PATH records the arguments the action builds.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    record = tmp_path / "args.txt"
+    fake = bin_dir / "bedrock-checker"
+    fake.write_text(f'#!/usr/bin/env bash\nprintf "%s\\n" "$@" > "{record}"\nexit 0\n')
+    fake.chmod(0o755)
+    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    try:
+        result = run_action(
+            repo,
+            mode="live",
+            regions="us-east-1 eu-west-1",
+            job_identifiers="ft-1\narn:aws:bedrock:us-east-1:111122223333:model-customization-job/x",
+            model_identifier="my model",
+            category="bedrock-checker/live/prod",
+        )
+    finally:
+        os.environ["PATH"] = os.environ["PATH"].split(os.pathsep, 1)[1]
+    args = record.read_text(encoding="utf-8").splitlines()
+    assert args[:11] == [
+        "scan",
+        "--region", "us-east-1",
+        "--region", "eu-west-1",
+        "--job-identifier", "ft-1",
+        "--job-identifier", "arn:aws:bedrock:us-east-1:111122223333:model-customization-job/x",
+        "--model-identifier", "my model",
+    ]  # fmt: skip
+    assert "--sarif-category" in args
+    assert args[args.index("--sarif-category") + 1] == "bedrock-checker/live/prod"
+    assert result["outputs"]["exit-code"] == "0"
+
+
+# --- examples/ci -------------------------------------------------------------------------------
+
+CI_EXAMPLES = REPO / "examples" / "ci"
+
+
+@pytest.mark.parametrize("workflow", ["github-pr-gate.yml", "github-nightly-audit.yml"])
+def test_example_workflows_use_only_inputs_the_action_has(workflow: str) -> None:
+    document = yaml.safe_load((CI_EXAMPLES / workflow).read_text(encoding="utf-8"))
+    steps = [step for job in document["jobs"].values() for step in job["steps"]]
+    [ours] = [s for s in steps if str(s.get("uses", "")).startswith("bedrock-checker/")]
+    assert set(ours["with"]) <= set(ACTION["inputs"])
+    assert document["permissions"]["security-events"] == "write"
+    if ours["with"]["mode"] == "live":
+        # OIDC credentials, configured before the checker runs.
+        assert document["permissions"]["id-token"] == "write"
+        names = [str(s.get("uses", "")) for s in steps]
+        assert names.index(next(n for n in names if "configure-aws-credentials" in n)) < (
+            names.index(ours["uses"])
+        )
+
+
+def test_example_pre_commit_config_is_valid_and_names_real_hooks() -> None:
+    config = yaml.safe_load((CI_EXAMPLES / "pre-commit-config.yaml").read_text(encoding="utf-8"))
+    schema = json.loads((SCHEMAS / "pre-commit-config.json").read_text(encoding="utf-8"))
+    jsonschema.validate(config, schema)
+    manifest = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    hook_ids = {hook["id"] for hook in manifest}
+    assert {hook["id"] for hook in config["repos"][0]["hooks"]} == hook_ids
+
+
+def test_readme_shows_the_ci_snippets_verbatim() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    snippet = (CI_EXAMPLES / "pre-commit-config.yaml").read_text(encoding="utf-8")
+    assert snippet.strip() in readme
+
+
+def test_gitlab_example_publishes_the_junit_report_it_writes() -> None:
+    document = yaml.safe_load((CI_EXAMPLES / "gitlab-ci.yml").read_text(encoding="utf-8"))
+    job = document["bedrock-checker"]
+    command = " ".join(job["script"])
+    report = job["artifacts"]["reports"]["junit"]
+    assert f"--junit {report}" in command
+    assert job["artifacts"]["when"] == "always"
