@@ -49,6 +49,8 @@ class Origin:
             return f"{self.path}:{self.line}"
         if self.arn is not None:
             return self.arn
+        if self.region is not None:
+            return self.region  # a live job or region that could not be fetched by ARN
         return "<unknown>"
 
 
@@ -73,8 +75,12 @@ class Job:
 
     @property
     def arn(self) -> str | None:
+        """The job's ARN, when the document holds a real one (not a Terraform unknown)."""
         value = self.document.get("jobArn")
-        return value if isinstance(value, str) else None
+        unknown = (self.document.get("derived") or {}).get("unknown") or ()
+        if isinstance(value, str) and value.startswith("arn:") and "jobArn" not in unknown:
+            return value
+        return None
 
     @property
     def key(self) -> str:
@@ -112,7 +118,7 @@ class LoadError:
         if self.origin.arn:
             return self.origin.arn
         index = "" if self.origin.index is None else f"#{self.origin.index}"
-        return f"{self.origin.path or '?'}{index}"
+        return f"{self.origin.path or self.origin.region or '?'}{index}"
 
 
 @dataclass(frozen=True)

@@ -162,12 +162,24 @@ def _translate_block(
     tf_lines: Mapping[str, int],
     lines: dict[str, int],
 ) -> None:
+    # dynamic "vpc_config" { for_each = ... }: how many blocks, holding what, is known only
+    # after apply.
+    dynamic = {
+        label
+        for entry in (block.get("dynamic") or [])
+        if isinstance(entry, dict)
+        for label in entry
+    }
     for tf_key, spec in fields.items():
         tf_path = tf_prefix + tf_key
         name = spec if isinstance(spec, str) else spec[0]
         path = prefix + name
         if tf_path in tf_lines:
             lines[path] = tf_lines[tf_path]
+        if tf_key in dynamic and tf_key not in block:
+            out[name] = "(dynamic block)"
+            unknown.add(path)
+            continue
         if tf_path in tf_unknown:
             out[name] = "(known after apply)"
             unknown.add(path)

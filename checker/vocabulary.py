@@ -23,7 +23,14 @@ _PART_CONSTRAINT = {"type": ["string", "list"], "schema": {"type": "string"}}
 
 # Which derived facts a custom rule reads from the whole document (for result caching).
 ROOT_READS: dict[str, tuple[str, ...]] = {
-    "arn": ("derived.account", "derived.region", "derived.partition"),
+    "arn": (
+        "derived.account",
+        "derived.region",
+        "derived.partition",
+        "derived.accountFrom",
+        "derived.regionFrom",
+        "derived.partitionFrom",
+    ),
     "s3_disjoint_from": ("derived.dataUris", "derived.unknown", "derived.unresolved"),
     "hp_numeric": ("derived.baseModelFamily",),
     "hp_documented_names": ("derived.baseModelFamily",),

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ALL_BUILTIN, DELETE, make_document, make_job
+from conftest import ALL_BUILTIN, DELETE, GOOD_JOB, make_document, make_job
 
 from checker import evaluate as evaluate_module
 from checker.evaluate import Evaluator, evaluate
@@ -313,3 +313,28 @@ def test_a_verdict_shared_by_skeleton_reports_each_jobs_own_value() -> None:
     results = evaluate([first, second], load_policy(["builtin:baseline"]))
     values = [[f.value for f in r.findings if f.rule.id == "BMC002"] for r in results]
     assert values == [["['subnet-first']"], ["['subnet-second']"]]
+
+
+def test_verdicts_do_not_depend_on_job_order_when_facts_come_from_other_fields() -> None:
+    # Same KMS key and region, but the create request knows its region only from that key:
+    # BMC004 is unknown for it and passes for the Get response, in either order.
+    get_response = make_job()
+    request = make_job(
+        {
+            "jobName": "req",
+            "customModelName": "m",
+            "roleArn": GOOD_JOB["roleArn"],
+            "baseModelIdentifier": "amazon.titan-text-lite-v1:0:4k",
+            "customModelKmsKeyId": GOOD_JOB["outputModelKmsKeyArn"],
+            "trainingDataConfig": {"s3Uri": "s3://corp-train/data/train.jsonl"},
+            "outputDataConfig": {"s3Uri": "s3://corp-out/jobs/"},
+            "vpcConfig": GOOD_JOB["vpcConfig"],
+        }
+    )
+    policy = load_policy(["builtin:baseline"])
+
+    def bmc004(results: list[JobResult]) -> list[list[str]]:
+        return [[f.status.value for f in r.findings if f.rule.id == "BMC004"] for r in results]
+
+    assert bmc004(evaluate([get_response, request], policy)) == [[], ["unknown"]]
+    assert bmc004(evaluate([request, get_response], policy)) == [["unknown"], []]

@@ -540,3 +540,59 @@ def test_tf_json_configuration(in_tmp: Path, write_file) -> None:
     assert text[job.origin.line - 1].strip() == '"json": {'
     assert text[job.line_of("roleArn") - 1].strip() == '"role_arn": "${var.role_arn}",'
     assert _statuses(job).get("BMC005") == "unknown"
+
+
+DYNAMIC_TF = """\
+resource "aws_bedrock_custom_model" "dyn" {
+  job_name = "dyn-job"
+  dynamic "vpc_config" {
+    for_each = var.vpc == null ? [] : [var.vpc]
+    content {
+      subnet_ids         = vpc_config.value.subnets
+      security_group_ids = vpc_config.value.sgs
+    }
+  }
+  validation_data_config {
+    dynamic "validator" {
+      for_each = var.validators
+      content {
+        s3_uri = validator.value
+      }
+    }
+  }
+}
+"""
+
+
+def test_dynamic_blocks_are_unknown_not_missing(in_tmp: Path, write_file) -> None:
+    job = _only_job(read_file(write_file("dyn.tf", DYNAMIC_TF), explicit=True))
+    unknown = job.document["derived"]["unknown"]
+    assert "vpcConfig" in unknown
+    assert "validationDataConfig.validators" in unknown
+    [result] = evaluate([job], load_policy(("builtin:baseline", "builtin:promotion")))
+    statuses = {f.rule.id: f.status for f in result.findings}
+    assert statuses["BMC001"] is FindingStatus.UNKNOWN
+    assert statuses["BMC102"] is FindingStatus.UNKNOWN
+
+
+def test_planned_jobs_have_no_arn_until_apply(in_tmp: Path, write_file) -> None:
+    values = {"job_name": "a", "custom_model_name": "m", "role_arn": "arn:aws:iam::1:role/r"}
+    plan = {
+        "format_version": "1.2",
+        "resource_changes": [
+            {
+                "address": f"aws_bedrock_custom_model.{name}",
+                "type": "aws_bedrock_custom_model",
+                "change": {
+                    "actions": ["create"],
+                    "after": dict(values, job_name=name),
+                    "after_unknown": {"job_arn": True},
+                },
+            }
+            for name in ("first", "second")
+        ],
+    }
+    items = read_paths([str(write_file("plan.json", plan))]).items
+    jobs = [item for item in items if isinstance(item, Job)]
+    assert [job.arn for job in jobs] == [None, None]
+    assert len({job.key for job in jobs}) == 2

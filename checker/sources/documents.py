@@ -304,6 +304,9 @@ def _yaml_error(exc: yaml.YAMLError) -> InputError:
         problem = f"unsupported YAML tag {getattr(exc, 'problem', '')!s}".replace(
             "could not determine a constructor for the tag ", ""
         )
+    if "maximum nesting depth" in str(problem):  # libyaml's own limit (PyYAML 6.0.4 and later)
+        line = mark.line + 1 if mark is not None else None
+        return InputError(f"document is nested more than {MAX_DEPTH} levels deep", line)
     if mark is None:
         return InputError(f"invalid YAML: {problem}")
     return InputError(
