@@ -8,6 +8,7 @@ such errors into "unknown" findings instead of violations.
 from __future__ import annotations
 
 import fnmatch
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -60,6 +61,11 @@ def to_number(value: Any) -> float | None:
             return None
         return number if math.isfinite(number) else None
     return None
+
+
+def _show(value: Any) -> str:
+    """A value as the document spells it: 'text' quoted, true/null/numbers as in JSON."""
+    return f"'{value}'" if isinstance(value, str) else json.dumps(value, default=str)
 
 
 def _matches(value: str, patterns: list[str]) -> bool:
@@ -193,7 +199,7 @@ class JobValidator(Validator):  # type: ignore[misc]
             return
         number = to_number(value)
         if number is None:
-            self._error(field, f"'{value}' is not a number")
+            self._error(field, f"{_show(value)} is not a number")
             return
         if constraint.get("integer") and not number.is_integer():
             self._error(field, f"'{value}' is not a whole number")
@@ -305,7 +311,7 @@ class JobValidator(Validator):  # type: ignore[misc]
             if isinstance(raw, str) and raw in (keywords or ()):
                 continue
             if to_number(raw) is None:
-                self._error_at(field, name, "hp_numeric", raw, f"'{raw}' is not a number")
+                self._error_at(field, name, "hp_numeric", raw, f"{_show(raw)} is not a number")
             elif constraint_strings and not isinstance(raw, str):
                 self._error_at(
                     field, name, "hp_numeric", raw, f'{raw!r} must be written as a string ("{raw}")'

@@ -11,6 +11,7 @@ import datetime
 import fnmatch
 import functools
 import json
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,8 @@ def load_waivers(paths: Iterable[str]) -> tuple[Waiver, ...]:
             expires = raw["expires"]
             if isinstance(expires, str):
                 try:
+                    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", expires):
+                        raise ValueError(expires)
                     expires = datetime.date.fromisoformat(expires)
                 except ValueError as exc:
                     where = lines.get(f"waivers.{index}.expires", line)

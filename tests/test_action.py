@@ -140,7 +140,7 @@ def test_clean_files_pass_with_outputs_and_summary(repo: Path) -> None:
     sarif = json.loads((repo / "bedrock-checker.sarif").read_text(encoding="utf-8"))
     assert sarif["runs"][0]["results"] == []
     assert (repo / "bedrock-checker-junit.xml").is_file()
-    assert "## bedrock-checker: 1 jobs checked, run passes" in result["summary"]
+    assert "## bedrock-checker: 1 job checked, run passes" in result["summary"]
 
 
 def test_findings_fail_the_last_step_by_fail_on(repo: Path) -> None:

@@ -196,7 +196,7 @@ def test_waived_errored_and_waiver_warning_sections() -> None:
 def test_clean_run_has_no_extra_sections() -> None:
     report = Report(tuple(evaluate([file_job("a")], POLICY)), POLICY.rules)
     text = markdown.render(report, RenderOptions())
-    assert text.splitlines()[0] == "## bedrock-checker: 1 jobs checked, run passes"
+    assert text.splitlines()[0] == "## bedrock-checker: 1 job checked, run passes"
     assert sections(text) == []
     assert summary_table(text)["Passed"] == 1
     assert "Baseline:" not in text

@@ -228,7 +228,7 @@ def test_s3_disjoint_from_rejects_unknown_roles() -> None:
         ({"max": 5, "keywords": ["Auto"]}, "Auto", []),
         ({"max": 5}, "Auto", ["'Auto' is not a number"]),
         ({"max": 5, "keywords": ["Auto"]}, "auto", ["'auto' is not a number"]),
-        ({"max": 5}, True, ["'True' is not a number"]),
+        ({"max": 5}, True, ["true is not a number"]),
         ({"max": 5}, "nan", ["'nan' is not a number"]),
     ],
 )
@@ -421,7 +421,7 @@ _TITAN_MM = {"baseModelFamily": "titan-multimodal-embeddings"}
             _TITAN_LITE,
             {"learningRate": ['1e-05 must be written as a string ("1e-05")']},
         ),
-        (True, {"epochCount": True}, _TITAN_LITE, {"epochCount": ["'True' is not a number"]}),
+        (True, {"epochCount": True}, _TITAN_LITE, {"epochCount": ["true is not a number"]}),
         # Auto is documented for Titan Multimodal Embeddings only.
         (True, {"epochCount": "Auto"}, _TITAN_MM, {}),
         (True, {"epochCount": "Auto"}, _TITAN_LITE, {"epochCount": ["'Auto' is not a number"]}),

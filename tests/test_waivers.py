@@ -395,7 +395,7 @@ def test_every_report_file_is_written_and_parses(workdir: Path) -> None:
     JUNIT_SCHEMA.validate(junit_bytes)
     [suite] = list(JUnitXml.fromstring(junit_bytes))
     assert (suite.failures, suite.errors) == (1, 0)
-    assert Path("out/r.md").read_text().startswith("## bedrock-checker: 1 jobs checked, run fails")
+    assert Path("out/r.md").read_text().startswith("## bedrock-checker: 1 job checked, run fails")
     # The console still shows the text report.
     assert "BMC001 error: Run the job in a VPC" in result.stdout
 
@@ -451,7 +451,7 @@ def test_github_summary_appends_markdown(workdir: Path) -> None:
     result = run("check", "jobs", "--github-summary", env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert result.exit_code == 1, result.output
     text = summary.read_text()
-    assert text.startswith("## earlier step\n## bedrock-checker: 1 jobs checked, run fails\n")
+    assert text.startswith("## earlier step\n## bedrock-checker: 1 job checked, run fails\n")
     assert "| 1 | 0 | 1 | 0 | 0 | 1 | 0 | 0 | 0 | 0 |" in text
     run("check", "jobs", "--github-summary", env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert summary.read_text().count("## bedrock-checker:") == 2

@@ -28,7 +28,8 @@ def render(report: Report, options: RenderOptions) -> str:
     severity = summary["bySeverity"]
     verdict = "fails" if report.exit_code else "passes"
     lines = [
-        f"## bedrock-checker: {summary['jobs']} jobs checked, run {verdict}",
+        f"## bedrock-checker: {summary['jobs']} job{'' if summary['jobs'] == 1 else 's'} "
+        f"checked, run {verdict}",
         "",
         "| Jobs | Passed | Failed | Waived | Errored | Errors | Warnings | Notes | Unknown "
         "| Waived findings |",
