@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import datetime
 import enum
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import datetime
 
 
 class Severity(enum.Enum):
@@ -229,6 +230,8 @@ def fingerprint(result: JobResult, finding: Finding) -> str:
         name = (job.resource or job.name) if job is not None else None
         identity = f"{origin.path or origin.arn or ''}{index}:{name or ''}"
     text = f"{finding.rule.id}|{identity}|{finding.path}"
+    import hashlib  # imported here: most runs write no fingerprint
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 

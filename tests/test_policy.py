@@ -13,8 +13,9 @@ from conftest import ALL_BUILTIN, GOOD_JOB, make_document, make_job, rule_ids
 from checker import packs
 from checker.cli import cli
 from checker.errors import CheckerError
+from checker.evaluate import evaluate
 from checker.model import Severity
-from checker.policy import load_policy
+from checker.policy import Policy, load_policy
 
 BUILTIN_IDS = [
     *(f"BMC{n:03d}" for n in range(1, 11)),
@@ -521,4 +522,35 @@ def test_cli_check_with_a_broken_policy_exits_2(in_tmp: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr == (
         "bedrock-checker: error: bad.yaml:5: rule ORG001: severity: unallowed value fatal\n"
+    )
+
+
+@pytest.mark.parametrize("name", packs.builtin_names())
+def test_builtin_packs_pass_full_validation(name: str) -> None:
+    # builtin:NAME skips Cerberus's schema check at start-up; the same file loaded by its path
+    # gets every check a user's policy gets, so a broken built-in pack fails here.
+    by_path = load_policy([str(packs.builtin_path(name))])
+    by_name = load_policy([f"builtin:{name}"])
+    assert [(r.id, r.schema, r.when) for r in by_path.rules] == [
+        (r.id, r.schema, r.when) for r in by_name.rules
+    ]
+    assert len(by_path.rules) >= 4
+
+
+def test_builtin_and_user_validators_give_the_same_verdicts() -> None:
+    job = make_job(vpcConfig={"subnetIds": ["subnet-a"], "securityGroupIds": []})
+    by_path = load_policy([str(packs.builtin_path("baseline"))])
+    by_name = load_policy(["builtin:baseline"])
+
+    def verdicts(policy: Policy) -> list[tuple[str, str]]:
+        [result] = evaluate([job], policy)
+        return [(f.rule.id, f.message) for f in result.findings]
+
+    assert (
+        verdicts(by_path)
+        == verdicts(by_name)
+        == [
+            ("BMC001", "vpcConfig.securityGroupIds: min length is 1"),
+            ("BMC002", "vpcConfig.subnetIds: min length is 2"),
+        ]
     )
