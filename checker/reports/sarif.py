@@ -54,7 +54,9 @@ def _rule(rule: Rule) -> dict[str, Any]:
         "helpUri": help_uri,
         "defaultConfiguration": {"level": rule.severity.value},
         "properties": {
-            "tags": list(dict.fromkeys(("security", *rule.tags)))[:20],
+            # GitHub treats a rule tagged "security" as a security rule ranked by
+            # security-severity; cost and promotion rules are not security rules.
+            "tags": list(rule.tags)[:20],
             "security-severity": _SECURITY_SEVERITY[rule.severity],
             "precision": "high",
             "pack": rule.pack,
