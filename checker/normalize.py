@@ -163,10 +163,12 @@ def _translate_block(
     lines: dict[str, int],
 ) -> None:
     # dynamic "vpc_config" { for_each = ... }: how many blocks, holding what, is known only
-    # after apply.
+    # after apply. HCL gives a list of {label: block}; Terraform's JSON syntax may give a mapping.
+    entries = block.get("dynamic")
+    entries = [entries] if isinstance(entries, dict) else entries
     dynamic = {
         label
-        for entry in (block.get("dynamic") or [])
+        for entry in (entries if isinstance(entries, list) else [])
         if isinstance(entry, dict)
         for label in entry
     }

@@ -50,17 +50,13 @@ _DEFINING = {
 
 def to_number(value: Any) -> float | None:
     """A hyperparameter value as a number: "2", ".0001", "1.00E-07", 2, 2.5; else None."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-        return number if math.isfinite(number) else None
-    return None
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (ValueError, OverflowError):  # OverflowError: an int beyond float's range
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _show(value: Any) -> str:
@@ -262,6 +258,12 @@ class JobValidator(Validator):  # type: ignore[misc]
                 f"{path} holds an unresolved placeholder: {held!r}",
             )
 
+    def _documented_table(self, constraint: Any, field: str, value: Any) -> dict[str, Any] | None:
+        """The table the hp_documented_* rules check ``value`` against; None: nothing to check."""
+        if constraint is False or not isinstance(value, dict) or not value:
+            return None
+        return self._family_table(field, constraint)
+
     def _family_table(self, field: str, constraint: Any) -> dict[str, Any] | None:
         family = (
             constraint
@@ -323,9 +325,7 @@ class JobValidator(Validator):  # type: ignore[misc]
         The rule's arguments are validated against this schema:
         {'type': ['boolean', 'string']}
         """
-        if constraint is False or not isinstance(value, dict) or not value:
-            return
-        table = self._family_table(field, constraint)
+        table = self._documented_table(constraint, field, value)
         if table is None:
             return
         for name in value:
@@ -345,9 +345,7 @@ class JobValidator(Validator):  # type: ignore[misc]
         The rule's arguments are validated against this schema:
         {'type': ['boolean', 'string']}
         """
-        if constraint is False or not isinstance(value, dict) or not value:
-            return
-        table = self._family_table(field, constraint)
+        table = self._documented_table(constraint, field, value)
         if table is None:
             return
         for name, raw in value.items():

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from checker import normalize
 from checker.evaluate import evaluate
@@ -16,6 +17,13 @@ from checker.model import Job, Origin
 from checker.policy import load_policy
 
 REPO = Path(__file__).resolve().parent.parent
+# Hypothesis profiles: "ci" (bounded, the default) and "long" (a thorough fuzzing run), chosen
+# with HYPOTHESIS_PROFILE=long. Tests that set their own max_examples keep it.
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=_SLOW_OK)
+settings.register_profile("long", max_examples=2_000, deadline=None, suppress_health_check=_SLOW_OK)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 SCHEMAS = Path(os.environ.get("BEDROCK_CHECKER_SCHEMAS", REPO.parent / "shared" / "schemas"))
 
 KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"

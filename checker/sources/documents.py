@@ -167,6 +167,29 @@ def _json_error(exc: json.JSONDecodeError) -> InputError:
     )
 
 
+def _number_error(exc: ValueError, what: str = "JSON", line: int | None = None) -> InputError:
+    """json.loads refuses integers of more than 4,300 digits with a plain ValueError."""
+    reason = str(exc).split(";")[0]  # drop the advice to call sys.set_int_max_str_digits()
+    where = f" (line {line})" if line is not None else ""
+    return InputError(f"invalid {what}: {reason}{where}", line)
+
+
+# A JSON escape of a lone surrogate ("\ud800") decodes to a str that cannot be written as UTF-8
+# (nor hashed for a fingerprint): such characters become U+FFFD, as undecodable bytes would.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _replace_surrogates(data: Any) -> Any:
+    if isinstance(data, str):
+        return _SURROGATE.sub("\ufffd", data)
+    if isinstance(data, dict):
+        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_replace_surrogates(item) for item in data]
+    return data
+
+
 def parse_json(text: str) -> ParsedDocument:
     try:
         data = json.loads(text)
@@ -174,8 +197,14 @@ def parse_json(text: str) -> ParsedDocument:
         raise _json_error(exc) from exc
     except RecursionError as exc:
         raise InputError(f"document is nested more than {MAX_DEPTH} levels deep") from exc
+    except ValueError as exc:
+        raise _number_error(exc) from exc
     start = text.count("\n", 0, len(text) - len(text.lstrip())) + 1
-    return ParsedDocument(data, _json_key_lines(text), start)
+    lines = _json_key_lines(text)  # also refuses deep nesting before the recursive walk below
+    if _SURROGATE_ESCAPE.search(text):
+        data = _replace_surrogates(data)
+        lines = {_SURROGATE.sub("\ufffd", path): line for path, line in lines.items()}
+    return ParsedDocument(data, lines, start)
 
 
 def parse_json_lines(text: str) -> Iterator[ParsedDocument | InputError]:
@@ -199,6 +228,11 @@ def parse_json_lines(text: str) -> Iterator[ParsedDocument | InputError]:
                 f"line {number}: document is nested more than {MAX_DEPTH} levels deep", number
             )
             continue
+        except ValueError as exc:
+            yield _number_error(exc, "JSON Lines", number)
+            continue
+        if _SURROGATE_ESCAPE.search(raw):
+            data = _replace_surrogates(data)
         yield ParsedDocument(data, {}, number)
 
 
@@ -245,7 +279,7 @@ class _YamlBuilder:
                 f"document is nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1
             )
         if isinstance(node, yaml.ScalarNode):
-            return node.value if node.tag == _STR_TAG else self.loader.construct_object(node)
+            return node.value if node.tag == _STR_TAG else self._construct(node)
         plain = node.tag.startswith("!") and self.local_tags_plain
         if isinstance(node, yaml.SequenceNode) and (node.tag == _SEQ_TAG or plain):
             items = []
@@ -269,11 +303,7 @@ class _YamlBuilder:
                         f"{key_node.start_mark.column + 1})",
                         key_node.start_mark.line + 1,
                     )
-                key = (
-                    key_node.value
-                    if key_node.tag == _STR_TAG
-                    else self.loader.construct_object(key_node)
-                )
+                key = key_node.value if key_node.tag == _STR_TAG else self._construct(key_node)
                 key = key if isinstance(key, str) else str(key)
                 child = f"{path}.{key}" if path else key
                 self.lines.setdefault(child, key_node.start_mark.line + 1)
@@ -281,7 +311,26 @@ class _YamlBuilder:
             return mapping
         # Tagged collections, merge keys: the loader's constructors, after a bounded walk.
         self._count(node, depth)
-        return self.loader.construct_object(node, deep=True)
+        return self._construct(node, deep=True)
+
+    def _construct(self, node: yaml.Node, deep: bool = False) -> Any:
+        """The safe loader's constructor, its failures on impossible values as InputError.
+
+        PyYAML checks a typed value only by converting it, and lets the converter's error out:
+        ``!!int x``, ``!!bool x``, ``!!timestamp x``, or an integer of more than 4,300 digits.
+        """
+        try:
+            return self.loader.construct_object(node, deep=deep)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            text = node.value if isinstance(node, yaml.ScalarNode) else ""
+            shown = repr(text[:40] + "..." if len(text) > 40 else text) + " " if text else ""
+            mark = node.start_mark
+            raise InputError(
+                f"invalid YAML: cannot read {shown}as {tag} "
+                f"(line {mark.line + 1}, column {mark.column + 1})",
+                mark.line + 1,
+            ) from exc
 
     def _count(self, node: yaml.Node, depth: int) -> None:
         stack = [(node, depth)]

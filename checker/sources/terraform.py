@@ -129,10 +129,10 @@ def plan_resources(data: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any
         for index, change in enumerate(changes):
             if not isinstance(change, dict) or change.get("type") != RESOURCE_TYPE:
                 continue
-            body = change.get("change") or {}
-            after = body.get("after")
-            if not isinstance(after, dict):  # a delete: nothing will exist to check
-                continue
+            body = change.get("change")
+            after = body.get("after") if isinstance(body, dict) else None
+            if not isinstance(body, dict) or not isinstance(after, dict):
+                continue  # a delete (nothing will exist to check), or a damaged plan
             unknown = _unknown_paths(body.get("after_unknown") or {})
             yield (
                 str(change.get("address", RESOURCE_TYPE)),
@@ -151,19 +151,23 @@ def plan_resources(data: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any
 def _module_resources(
     module: Mapping[str, Any], path: str
 ) -> Iterator[tuple[str, dict[str, Any], set[str], str]]:
-    for index, resource in enumerate(module.get("resources") or []):
+    # Lists in a well-formed plan; anything else in a damaged or hand-edited one is passed over.
+    resources = module.get("resources")
+    for index, resource in enumerate(resources if isinstance(resources, list) else []):
         if isinstance(resource, dict) and resource.get("type") == RESOURCE_TYPE:
             values = resource.get("values")
             if isinstance(values, dict):
                 address = str(resource.get("address", RESOURCE_TYPE))
                 yield address, values, set(), f"{path}.resources.{index}.values"
-    for index, child in enumerate(module.get("child_modules") or []):
+    children = module.get("child_modules")
+    for index, child in enumerate(children if isinstance(children, list) else []):
         if isinstance(child, dict):
             yield from _module_resources(child, f"{path}.child_modules.{index}")
 
 
 def json_config_resources(data: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
-    for name, attributes in (data["resource"].get(RESOURCE_TYPE) or {}).items():
+    resources = data["resource"][RESOURCE_TYPE]
+    for name, attributes in resources.items() if isinstance(resources, dict) else []:
         if isinstance(attributes, list):
             attributes = attributes[0] if attributes else {}
         if isinstance(attributes, dict):
