@@ -5,21 +5,22 @@ from __future__ import annotations
 import datetime
 import functools
 import json
-import logging
 import os
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from checker import __version__
 from checker.errors import CheckerError
 from checker.model import Job, LoadError, Report, Severity
+
+if TYPE_CHECKING:
+    from checker.policy import Policy
 
 FAIL_ON = ("error", "warning", "note", "never")
 
@@ -56,6 +57,8 @@ class _Group(click.Group):
 def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
     if value:
         ctx.meta["debug"] = True
+        import logging  # only for --debug: logging costs a one-file run several milliseconds
+
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     return value
 
@@ -75,10 +78,16 @@ def write_atomic(path: str, text: str) -> None:
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     try:
+        import tempfile
+
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
     except OSError as exc:
         raise CheckerError(f"{path}: cannot write report: {exc.strerror or exc}") from exc
     try:
+        # mkstemp creates the file readable by its owner only; give it a normal file's mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
         os.replace(temporary, target)
@@ -312,8 +321,9 @@ def _check_outputs(run: RunOptions, files: dict[str, str | None]) -> list[str]:
 def evaluate_and_report(
     ctx: click.Context,
     run: RunOptions,
-    read_items: Callable[[], tuple[Sequence[Job | LoadError], Sequence[str]]],
+    read_items: Callable[[Policy], tuple[Sequence[Job | LoadError], Sequence[str]]],
     mode: str,
+    scope: tuple[str, ...] = (),
 ) -> None:
     """Load configuration, read the jobs, evaluate, write every report asked for, and exit.
 
@@ -343,7 +353,7 @@ def evaluate_and_report(
     waivers = load_waivers(run.waivers)
     known = load_baseline(run.baseline) if run.baseline else None
 
-    items, skipped = read_items()
+    items, skipped = read_items(policy)
     results = evaluate(items, policy)
     results, statuses = apply_waivers(results, waivers, datetime.date.today())
     gone = None
@@ -358,6 +368,7 @@ def evaluate_and_report(
         waivers=statuses,
         baseline_gone=gone,
         mode=mode,
+        scope=scope,
     )
     colored = _use_color(run.color)
     options = RenderOptions(
@@ -429,7 +440,7 @@ def check(
     """
     from checker.sources.files import read_paths
 
-    def read_items() -> tuple[Sequence[Job | LoadError], Sequence[str]]:
+    def read_items(_policy: Policy) -> tuple[Sequence[Job | LoadError], Sequence[str]]:
         scan = read_paths(paths, named_must_be_jobs=not skip_unrecognized)
         return scan.items, scan.skipped
 
@@ -511,6 +522,381 @@ def policy_init() -> None:
     from checker.packs import template_text
 
     click.echo(template_text("org"), nl=False)
+
+
+# -- Live scans: scan, get, snapshot ------------------------------------------------------
+# checker.sources.aws (and through it boto3) is imported inside the commands only, so that
+# file-only runs never load boto3.
+
+_JOB_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")  # the API's enum
+
+
+class _Timestamp(click.ParamType[datetime.datetime]):
+    """An ISO 8601 date or date and time; without a time zone, UTC."""
+
+    name = "TIMESTAMP"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime.datetime:
+        if isinstance(value, datetime.datetime):
+            return value
+        try:
+            moment = datetime.datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 date or time, e.g. 2026-01-01", param, ctx)
+        return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+
+
+_AWS_OPTIONS = [
+    click.option(
+        "--region",
+        "regions",
+        multiple=True,
+        metavar="REGION",
+        help="AWS region; repeatable. Default: AWS_REGION, AWS_DEFAULT_REGION or the profile's "
+        "region. Example: --region us-east-1 --region eu-west-1",
+    ),
+    click.option(
+        "--profile",
+        metavar="NAME",
+        help="Named profile from the AWS config files (default: AWS_PROFILE, else the usual "
+        "credential chain). Example: --profile audit",
+    ),
+    click.option(
+        "--endpoint-url",
+        metavar="URL",
+        help="Send Bedrock calls to this URL instead of the regional endpoint. "
+        "Example: --endpoint-url http://127.0.0.1:5000",
+    ),
+    click.option(
+        "--no-verify-ssl",
+        is_flag=True,
+        help="Do not verify TLS certificates (as the AWS CLI's option). Example: --no-verify-ssl",
+    ),
+    click.option(
+        "--ca-bundle",
+        metavar="FILE",
+        help="CA certificate bundle to verify TLS with (default: AWS_CA_BUNDLE). "
+        "Example: --ca-bundle /etc/ssl/corp-ca.pem",
+    ),
+    click.option(
+        "--cli-read-timeout",
+        type=click.FloatRange(min=0),
+        metavar="SECONDS",
+        help="Socket read timeout; 0 waits forever (default 60). Example: --cli-read-timeout 30",
+    ),
+    click.option(
+        "--cli-connect-timeout",
+        type=click.FloatRange(min=0),
+        metavar="SECONDS",
+        help="Socket connect timeout; 0 waits forever (default 60). "
+        "Example: --cli-connect-timeout 10",
+    ),
+    click.option(
+        "--no-sign-request",
+        is_flag=True,
+        help="Send unsigned requests, without loading credentials. Example: --no-sign-request",
+    ),
+    click.option(
+        "--assume-role",
+        "assume_roles",
+        multiple=True,
+        metavar="ROLE_ARN",
+        help="Scan the account of this IAM role through sts:AssumeRole instead of the caller's; "
+        "repeatable. Example: --assume-role arn:aws:iam::111122223333:role/BedrockAudit",
+    ),
+    click.option(
+        "--retry-mode",
+        type=click.Choice(["standard", "adaptive"]),
+        help="botocore retry mode for throttling and server errors (default: AWS_RETRY_MODE "
+        "or the profile's, else standard). Example: --retry-mode adaptive",
+    ),
+    click.option(
+        "--max-attempts",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Attempts per call, the first included (default: AWS_MAX_ATTEMPTS or the "
+        "profile's, else 3). Example: --max-attempts 5",
+    ),
+    click.option(
+        "--max-concurrency",
+        type=click.IntRange(1, 256),
+        default=16,
+        show_default=True,
+        metavar="N",
+        help="Get calls in flight at once. Example: --max-concurrency 8",
+    ),
+    debug_option,
+]
+
+_SELECTION_OPTIONS = [
+    click.option(
+        "--job-identifier",
+        "job_identifiers",
+        multiple=True,
+        metavar="NAME|ARN",
+        help="Fetch this job instead of listing; repeatable. A name is looked up in every "
+        "--region, an ARN in its own. Example: --job-identifier my-ft-job",
+    ),
+    click.option(
+        "--model-identifier",
+        "model_identifiers",
+        multiple=True,
+        metavar="NAME|ARN",
+        help="Evaluate the job that produced this custom model; repeatable. "
+        "Example: --model-identifier my-custom-model",
+    ),
+    click.option(
+        "--status",
+        type=click.Choice(_JOB_STATUSES, case_sensitive=False),
+        metavar="[" + "|".join(_JOB_STATUSES) + "]",
+        help="Only jobs with this status (default: every status). Example: --status Completed",
+    ),
+    click.option(
+        "--name-contains",
+        metavar="TEXT",
+        help="Only jobs whose name contains TEXT. Example: --name-contains prod-",
+    ),
+    click.option(
+        "--created-after",
+        type=_Timestamp(),
+        help="Only jobs created after this time (UTC unless a zone is given). "
+        "Example: --created-after 2026-01-01",
+    ),
+    click.option(
+        "--created-before",
+        type=_Timestamp(),
+        help="Only jobs created before this time. Example: --created-before 2026-03-31T12:00Z",
+    ),
+    click.option(
+        "--max-jobs",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Stop after N jobs in all (listing order: regions as given, newest first). "
+        "Example: --max-jobs 200",
+    ),
+    click.option(
+        "--page-size",
+        type=click.IntRange(1, 1000),
+        default=100,
+        show_default=True,
+        metavar="N",
+        help="Jobs per ListModelCustomizationJobs page. Example: --page-size 1000",
+    ),
+]
+
+
+def _option_group(options: list[Any], keyword: str, class_name: str) -> Callable[[Any], Any]:
+    """Add ``options``; the command receives their values as one checker.sources.aws value."""
+
+    def decorate(func: Any) -> Any:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from checker.sources import aws
+
+            group = getattr(aws, class_name)
+            values = {f.name: kwargs.pop(f.name) for f in fields(group) if f.name in kwargs}
+            return func(*args, **{keyword: group(**values)}, **kwargs)
+
+        for option in reversed(options):
+            wrapper = option(wrapper)
+        return wrapper
+
+    return decorate
+
+
+aws_options = _option_group(_AWS_OPTIONS, "connection", "Connection")
+selection_options = _option_group(_SELECTION_OPTIONS, "selection", "Selection")
+
+
+class _ProgressBar:
+    """``fetched 120/450 jobs`` on stderr, redrawn in place, past a handful of jobs.
+
+    Only on a terminal: nothing in CI, in a pipe or with --debug. Used as a context manager,
+    it gives the progress callback (or None when there is no bar) and clears the line at exit.
+    """
+
+    HANDFUL = 5
+    WIDTH = 30
+
+    def __init__(self, ctx: click.Context) -> None:
+        self.enabled = (
+            sys.stderr.isatty() and not os.environ.get("CI") and not ctx.meta.get("debug")
+        )
+        self.shown = False
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        return self.draw if self.enabled else None
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+    def draw(self, done: int, total: int) -> None:
+        if total <= self.HANDFUL:
+            return
+        filled = self.WIDTH * done // total
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        sys.stderr.write(f"\r[{bar}] fetched {done}/{total} jobs")
+        sys.stderr.flush()
+        self.shown = True
+
+
+@cli.command()
+@selection_options
+@aws_options
+@run_options
+@click.pass_context
+def scan(ctx: click.Context, run: RunOptions, connection: Any, selection: Any) -> None:
+    """Check model customization jobs in AWS accounts against the policies.
+
+    Lists every job (all statuses) in each --region, or fetches the jobs named, and evaluates
+    them like `check` does files. Tags are fetched only when a loaded rule reads them.
+    See docs/live.md for the IAM permissions needed.
+
+    \b
+    Examples:
+      bedrock-checker scan --region us-east-1 --region eu-west-1
+      bedrock-checker scan --job-identifier my-ft-job --sarif results.sarif
+      bedrock-checker scan --model-identifier my-custom-model --policy builtin:promotion
+      bedrock-checker scan --status Completed --name-contains prod- --created-after 2026-01-01
+      bedrock-checker scan --assume-role arn:aws:iam::111122223333:role/BedrockAudit
+
+    \b
+    Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
+    2 usage, policy, credentials or connection error (nothing could be scanned);
+    3 some job, account or region could not be fetched (the others were evaluated).
+    """
+
+    def read_items(policy: Policy) -> tuple[Sequence[Job | LoadError], Sequence[str]]:
+        from checker.sources import aws
+
+        with _ProgressBar(ctx) as progress:
+            jobs = aws.read_jobs(
+                connection, selection, with_tags=aws.policy_reads_tags(policy), progress=progress
+            )
+        return jobs, []
+
+    # What the scan was asked to cover names its SARIF category, so that alerts of jobs that
+    # have since gone are closed by the next upload of the same scan.
+    accounts = [role.split(":")[4] for role in connection.assume_roles if role.count(":") >= 5]
+    scope = (*accounts, *connection.regions)
+    evaluate_and_report(ctx, run, read_items, mode="live", scope=scope)
+
+
+@cli.command("get")
+@click.option(
+    "--job-identifier",
+    required=True,
+    metavar="NAME|ARN",
+    help="The job, by name or ARN. Example: --job-identifier my-ft-job",
+)
+@click.option(
+    "--query",
+    metavar="JMESPATH",
+    help="JMESPath expression applied to the output, as in the AWS CLI. Example: --query vpcConfig",
+)
+@click.option(
+    "--output",
+    "output_format",
+    type=click.Choice(["json", "yaml", "text"]),
+    default="json",
+    show_default=True,
+    help="Output format, as in the AWS CLI. Example: --output yaml",
+)
+@click.option(
+    "--document",
+    "as_document",
+    is_flag=True,
+    help="Print the normalised job document the rules see (with tags and the derived "
+    "section) instead of the API response. Example: --document --query derived",
+)
+@aws_options
+@click.pass_context
+def get_job(
+    ctx: click.Context,
+    job_identifier: str,
+    query: str | None,
+    output_format: str,
+    as_document: bool,
+    connection: Any,
+) -> None:
+    """Print one job as `aws bedrock get-model-customization-job` does.
+
+    \b
+    Examples:
+      bedrock-checker get --job-identifier my-ft-job --query vpcConfig
+      bedrock-checker get --job-identifier my-ft-job --output yaml > jobs/my-ft-job.yaml
+      bedrock-checker get --job-identifier my-ft-job --document --query derived.dataUris
+
+    \b
+    Exit codes: 0 printed; 2 usage, credentials or connection error; 3 the job could not
+    be fetched (not found, access denied, throttled, timed out).
+    """
+    from checker.aws_cli_format import render
+    from checker.sources import aws
+
+    if len(set(connection.regions)) > 1 or len(set(connection.assume_roles)) > 1:
+        raise CheckerError("get: give at most one --region and one --assume-role")
+    selection = aws.Selection(job_identifiers=(job_identifier,))
+    found = aws.fetch(connection, selection, with_tags=as_document)
+    if not found:
+        raise CheckerError(f"job {job_identifier}: nothing to fetch")
+    item = found[0]
+    if not isinstance(item, aws.FetchedJob):
+        click.echo(f"bedrock-checker: error: {item.message}", err=True)
+        ctx.exit(3)
+    value = dict(item.to_job().document) if as_document else dict(item.response)
+    click.echo(render(value, output_format, query), nl=False)
+
+
+@cli.command()
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Directory to write <account>/<region>/<job-name>.json files into (created if "
+    "needed; files of jobs no longer listed are left alone). Example: --out jobs/",
+)
+@selection_options
+@aws_options
+@click.pass_context
+def snapshot(ctx: click.Context, out_dir: str, connection: Any, selection: Any) -> None:
+    """Write each job's Get response (with its tags) to a file, to commit and `check` later.
+
+    \b
+    Examples:
+      bedrock-checker snapshot --region us-east-1 --out jobs/
+      bedrock-checker check jobs/ --policy builtin:promotion
+
+    \b
+    Exit codes: 0 every job written; 2 usage, credentials or connection error;
+    3 some job, account or region could not be fetched (the others were written).
+    """
+    from checker.sources import aws
+
+    with _ProgressBar(ctx) as progress:
+        fetched = aws.fetch(connection, selection, with_tags=True, progress=progress)
+    errors = 0
+    for item in fetched:
+        if isinstance(item, LoadError):
+            click.echo(f"{item.origin.describe()}: error: {item.message}", err=True)
+            errors += 1
+            continue
+        target = Path(out_dir, *item.snapshot_path())
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CheckerError(f"{target.parent}: cannot create: {exc.strerror or exc}") from exc
+        write_atomic(str(target), json.dumps(item.document(), indent=2, ensure_ascii=False) + "\n")
+    written = len(fetched) - errors
+    failed = f"; {errors} could not be fetched" if errors else ""
+    click.echo(f"wrote {written} job files to {out_dir}{failed}", err=True)
+    ctx.exit(3 if errors else 0)
 
 
 def main() -> None:

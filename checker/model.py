@@ -254,6 +254,7 @@ class Report:
     waivers: tuple[WaiverStatus, ...] = ()
     baseline_gone: int | None = None  # baselined findings no longer present (None: no baseline)
     mode: str = "files"  # "files" or "live", for SARIF categories
+    scope: tuple[str, ...] = ()  # what a live scan was asked to cover: accounts, regions
 
     def findings(self) -> list[tuple[JobResult, Finding]]:
         return [(result, finding) for result in self.results for finding in result.findings]

@@ -572,3 +572,20 @@ def test_sarif_tools_check_passes_without_errors(repo: Path) -> None:
     assert _summary_counts(checked.stdout) == {"error": 0, "warning": 1, "note": 0}
     warned = _run_sarif("--check", "warning", "summary", str(path))
     assert warned.returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("scope", "category"),
+    [
+        (("us-east-1", "eu-west-1"), "bedrock-checker/live/eu-west-1+us-east-1/"),
+        (("444455556666", "us-east-1"), "bedrock-checker/live/444455556666-us-east-1/"),
+    ],
+)
+def test_live_category_follows_the_scan_scope_even_with_no_jobs(
+    scope: tuple[str, ...], category: str
+) -> None:
+    # A scan that finds nothing must keep its category, so that its upload closes old alerts.
+    report = Report(results=(), rules=load_policy(["builtin:baseline"]).rules, mode="live",
+                    scope=scope)  # fmt: skip
+    document = json.loads(sarif.render(report, RenderOptions()))
+    assert document["runs"][0]["automationDetails"]["id"] == category

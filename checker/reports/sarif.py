@@ -152,8 +152,12 @@ def _category(report: Report, options: RenderOptions) -> str:
         return options.sarif_category.strip("/")
     if report.mode != "live":
         return "bedrock-checker/files"
-    regions = sorted({r.origin.region for r in report.results if r.origin.region})
-    accounts = sorted(
+    # The scan's own scope (its regions, its roles' accounts) names the category; what it does
+    # not name is taken from the jobs found.
+    scope_accounts = sorted(p for p in report.scope if p.isdigit() and len(p) == 12)
+    scope_regions = sorted(p for p in report.scope if p not in scope_accounts)
+    regions = scope_regions or sorted({r.origin.region for r in report.results if r.origin.region})
+    accounts = scope_accounts or sorted(
         {str(r.job.document.get("derived", {}).get("account")) for r in report.results if r.job}
         - {"None"}
     )

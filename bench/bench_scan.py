@@ -1,0 +1,226 @@
+"""Benchmark `bedrock-checker scan` against a moto server with added latency per request.
+
+Starts a moto server in a subprocess on 127.0.0.1, holding N model customization jobs, with a
+WSGI middleware that sleeps before every request it serves (the latency is in the server, not
+in the client). Then times:
+
+- `bedrock-checker scan` (the installed console script, as a user runs it): list, fetch every
+  job on the thread pool, evaluate every job against the three built-in packs, write a JSON
+  report;
+- a plain sequential boto3 loop over the same jobs: list every page, then one Get per job.
+
+and prints both times and their ratio.
+
+    python bench/bench_scan.py                  # 1,000 jobs, 50 ms per request
+    python bench/bench_scan.py --jobs 300 --latency-ms 100 --max-concurrency 32
+
+A benchmark, not a test: it prints its figures next to the target and always exits 0.
+See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"  # moto's default account
+TARGET_RATIO = 8.0
+PACKS = ("builtin:baseline", "builtin:promotion", "builtin:cost")
+MODELS = (
+    "amazon.titan-text-lite-v1:0:4k",
+    "amazon.nova-lite-v1:0:300k",
+    "meta.llama3-1-8b-instruct-v1:0:128k",
+    "anthropic.claude-3-haiku-20240307-v1:0:200k",
+)
+
+
+# -- The server process -----------------------------------------------------------------------
+
+
+class Latency:
+    """WSGI middleware: wait ``seconds`` before handing each request to moto."""
+
+    def __init__(self, app: Any, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        time.sleep(self.seconds)
+        return self.app(environ, start_response)
+
+
+def seed(jobs: int, seed_value: int) -> None:
+    """Create the jobs straight in moto's backend: no HTTP, so no latency while seeding."""
+    from moto.bedrock.models import bedrock_backends
+
+    backend = bedrock_backends[ACCOUNT][REGION]
+    rng = random.Random(seed_value)
+    for index in range(jobs):
+        name = f"bench-job-{index:05d}"
+        vpc = {"subnetIds": ["subnet-a", "subnet-b"], "securityGroupIds": ["sg-1"]}
+        backend.create_model_customization_job(
+            job_name=name,
+            custom_model_name=f"bench-model-{index:05d}",
+            role_arn=f"arn:aws:iam::{ACCOUNT}:role/service-role/BedrockFT",
+            base_model_identifier=rng.choice(MODELS),
+            training_data_config={"s3Uri": f"s3://bench-train/{name}/train.jsonl"},
+            output_data_config={"s3Uri": f"s3://bench-out/{name}/"},
+            hyper_parameters={"epochCount": str(rng.randint(1, 5)), "learningRate": "0.0001"},
+            client_request_token=None,
+            customization_type="FINE_TUNING",
+            custom_model_kms_key_id=None,
+            job_tags=[{"key": "team", "value": rng.choice(["search", "support", "ads"])}],
+            custom_model_tags=None,
+            validation_data_config={"validators": [{"s3Uri": f"s3://bench-train/{name}/v.jsonl"}]},
+            # About one job in ten has no VPC: the scan has findings to report.
+            vpc_config=None if rng.random() < 0.1 else vpc,
+        )
+        backend.model_customization_jobs[name].status = rng.choice(
+            ["Completed"] * 6 + ["InProgress", "Failed", "Stopped"]
+        )
+
+
+def serve(jobs: int, latency_ms: float, seed_value: int) -> None:
+    import logging
+
+    from moto.server import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+
+    seed(jobs, seed_value)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = Latency(DomainDispatcherApplication(create_backend_app), latency_ms / 1000)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    print(server.server_port, flush=True)
+    server.serve_forever()
+
+
+# -- The client side --------------------------------------------------------------------------
+
+
+def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
+    command = [sys.executable, __file__, "--serve", "--jobs", str(args.jobs)]
+    command += ["--latency-ms", str(args.latency_ms), "--seed", str(args.seed)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    port = server.stdout.readline().strip()
+    if not port.isdigit():
+        server.kill()
+        raise SystemExit("the moto server did not start")
+    return server, f"http://127.0.0.1:{port}"
+
+
+def aws_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"):
+        env.pop(name, None)
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
+    return env
+
+
+def time_scan(url: str, args: argparse.Namespace, report: Path) -> tuple[float, dict[str, Any]]:
+    executable = shutil.which("bedrock-checker")
+    if executable is None:
+        raise SystemExit("bedrock-checker is not installed: pip install -e .")
+    command = [executable, "scan", "--region", REGION, "--endpoint-url", url]
+    for pack in PACKS:
+        command += ["--policy", pack]
+    command += ["--format", "json", "-o", str(report), "--fail-on", "never"]
+    if args.max_concurrency:
+        command += ["--max-concurrency", str(args.max_concurrency)]
+    started = time.perf_counter()
+    result = subprocess.run(command, env=aws_env(), capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"scan exited {result.returncode}: {result.stderr.strip()}")
+    return elapsed, json.loads(report.read_text())["summary"]
+
+
+def time_sequential(url: str) -> tuple[float, int]:
+    """What a straightforward script does: list every page, then Get each job in turn."""
+    os.environ.update(aws_env())
+    import boto3
+
+    client = boto3.client("bedrock", region_name=REGION, endpoint_url=url)
+    started = time.perf_counter()
+    names = [
+        summary["jobName"]
+        for page in client.get_paginator("list_model_customization_jobs").paginate()
+        for summary in page["modelCustomizationJobSummaries"]
+    ]
+    for name in names:
+        client.get_model_customization_job(jobIdentifier=name)
+    return time.perf_counter() - started, len(names)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=1000, help="jobs on the server (1000)")
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="added per request (50)")
+    parser.add_argument("--runs", type=int, default=3, help="timed scan runs; median shown (3)")
+    parser.add_argument("--max-concurrency", type=int, default=0, help="default: the CLI's")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.jobs, args.latency_ms, args.seed)
+        return
+
+    print(
+        f"starting moto server with {args.jobs} jobs, {args.latency_ms:g} ms per request",
+        file=sys.stderr,
+    )
+    server, url = start_server(args)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            report = Path(folder, "report.json")
+            times = []
+            for run in range(args.runs):
+                elapsed, summary = time_scan(url, args, report)
+                print(f"scan run {run + 1}: {elapsed:.2f} s", file=sys.stderr)
+                times.append(elapsed)
+        print("sequential list+get loop ...", file=sys.stderr)
+        sequential, listed = time_sequential(url)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    scan = statistics.median(times)
+    ratio = sequential / scan
+    evaluated = summary["jobs"] - summary["errored"]
+    verdict = "met" if ratio >= TARGET_RATIO and evaluated == args.jobs else "MISSED"
+    rows = [
+        ("jobs on the server", f"{args.jobs}"),
+        ("latency added per request", f"{args.latency_ms:g} ms"),
+        ("scan concurrency", f"{args.max_concurrency or 'default (16)'}"),
+        (
+            "jobs evaluated by scan",
+            f"{evaluated} ({summary['failed']} failed, {summary['errored']} errored)",
+        ),
+        ("scan (median of runs)", f"{scan:.2f} s"),
+        ("sequential list+get", f"{sequential:.2f} s ({listed} jobs)"),
+        ("ratio", f"{ratio:.1f}x (target >= {TARGET_RATIO:g}x: {verdict})"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

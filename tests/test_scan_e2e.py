@@ -1,0 +1,164 @@
+"""End to end: the installed `bedrock-checker` console script against a moto server over HTTP.
+
+A moto server listens on 127.0.0.1 on a free port; the CLI runs as a user runs it, in its own
+process, pointed at the server with --endpoint-url, with credentials from the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+from test_aws import ACCOUNT, create_job
+
+pytestmark = pytest.mark.slow  # a few seconds: every run starts a Python process
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+TOKEN = "IQoJb3JpZ2luX2VjEXAMPLETOKENe2e"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    url = f"http://{host}:{port}"
+    seed(url)
+    yield url
+    moto.stop()
+
+
+def seed(url: str) -> None:
+    def client(region: str) -> Any:
+        return boto3.client(
+            "bedrock",
+            region_name=region,
+            endpoint_url=url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    create_job(client("us-east-1"), "good-job")
+    create_job(client("us-east-1"), "open-job", vpcConfig=None)
+    create_job(client("eu-west-1"), "eu-job")
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "CI"}
+    environment.update(
+        AWS_ACCESS_KEY_ID="AKIDEXAMPLE",
+        AWS_SECRET_ACCESS_KEY=SECRET,
+        AWS_SESSION_TOKEN=TOKEN,
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+    )
+    return environment
+
+
+def bedrock_checker(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    executable = shutil.which("bedrock-checker")
+    assert executable, "the console script is not installed: pip install -e .[test]"
+    return subprocess.run(
+        [executable, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_scan_over_http(server: str, env: dict[str, str], tmp_path: Path) -> None:
+    result = bedrock_checker(
+        env,
+        tmp_path,
+        "scan",
+        "--endpoint-url",
+        server,
+        "--region",
+        "us-east-1",
+        "--region",
+        "eu-west-1",
+        "--format",
+        "json",
+        "--sarif",
+        "results.sarif",
+    )
+
+    assert result.returncode == 1, result.stderr
+    jobs = {job["name"]: job for job in json.loads(result.stdout)["jobs"]}
+    assert sorted(jobs) == ["eu-job", "good-job", "open-job"]
+    assert [f["ruleId"] for f in jobs["open-job"]["findings"]] == ["BMC001"]
+    assert jobs["eu-job"]["source"]["region"] == "eu-west-1"
+    assert jobs["open-job"]["arn"] == (
+        f"arn:aws:bedrock:us-east-1:{ACCOUNT}:model-customization-job/open-job"
+    )
+    sarif = json.loads((tmp_path / "results.sarif").read_text())
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["BMC001"]
+    assert result.stderr == ""  # no progress bar in a pipe
+
+
+def test_get_over_http(server: str, env: dict[str, str], tmp_path: Path) -> None:
+    arn = f"arn:aws:bedrock:eu-west-1:{ACCOUNT}:model-customization-job/eu-job"
+
+    result = bedrock_checker(
+        env, tmp_path, "get", "--endpoint-url", server, "--job-identifier", arn, "--query",
+        "[jobName, vpcConfig.subnetIds]", "--output", "text",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "eu-job\nsubnet-a\tsubnet-b\n"
+
+
+def test_snapshot_then_check_over_http(server: str, env: dict[str, str], tmp_path: Path) -> None:
+    snapshot = bedrock_checker(
+        env, tmp_path, "snapshot", "--endpoint-url", server, "--region", "us-east-1",
+        "--out", "jobs",
+    )  # fmt: skip
+    check = bedrock_checker(env, tmp_path, "check", "jobs", "--format", "json")
+
+    assert snapshot.returncode == 0, snapshot.stderr
+    assert snapshot.stderr == "wrote 2 job files to jobs\n"
+    assert check.returncode == 1, check.stderr
+    findings = {
+        job["name"]: [f["ruleId"] for f in job["findings"]]
+        for job in json.loads(check.stdout)["jobs"]
+    }
+    assert findings == {"good-job": [], "open-job": ["BMC001"]}
+
+
+def test_debug_over_http_prints_the_wire_log_but_no_secret(
+    server: str, env: dict[str, str], tmp_path: Path
+) -> None:
+    result = bedrock_checker(
+        env, tmp_path, "scan", "--debug", "--endpoint-url", server, "--region", "us-east-1",
+        "--job-identifier", "good-job",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    log = result.stderr
+    assert "botocore.endpoint: Sending http request" in log
+    assert "'Authorization': b'***'" in log
+    assert "'X-Amz-Security-Token': b'***'" in log
+    assert SECRET not in log
+    assert TOKEN not in log
+
+
+def test_an_unreachable_endpoint_is_one_line_over_http(env: dict[str, str], tmp_path: Path) -> None:
+    result = bedrock_checker(
+        env, tmp_path, "scan", "--endpoint-url", "http://127.0.0.1:9", "--region", "us-east-1",
+        "--max-attempts", "1",
+    )  # fmt: skip
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(
+        "bedrock-checker: error: us-east-1: cannot list model customization jobs: "
+        "cannot reach http://127.0.0.1:9/"
+    )
+    assert result.stderr.count("\n") == 1
