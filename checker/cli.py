@@ -34,12 +34,31 @@ class _Failure(click.ClickException):
         click.echo(f"bedrock-checker: error: {self.format_message()}", err=True)
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that cleanup (temporary files, the pool) runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise _Terminated(signum)
+
+
 class _Group(click.Group):
     """Turns the project's errors into one line and exit 2; tracebacks only with --debug."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Not click's "Aborted!" and exit 1, which would read as "findings".
+            click.echo("bedrock-checker: interrupted", err=True)
+            ctx.exit(130)
+        except _Terminated as exc:
+            click.echo("bedrock-checker: terminated", err=True)
+            ctx.exit(128 + exc.signum)
         except CheckerError as exc:
             if ctx.meta.get("debug"):
                 traceback.print_exc()
@@ -900,4 +919,7 @@ def snapshot(ctx: click.Context, out_dir: str, connection: Any, selection: Any) 
 
 
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _raise_terminated)
     cli(prog_name="bedrock-checker")
