@@ -586,6 +586,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7, help="random seed of the generator")
     parser.add_argument("--cold-runs", type=int, default=5, help="cold-start runs per command")
     parser.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE (bench/run)")
     args = parser.parse_args(argv)
     count = 1_000 if args.quick else args.jobs
 
@@ -686,6 +687,18 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} CPUs"
     )
     print("cold-start runs use cached bytecode, as an installed package does")
+    if args.json:
+        result = {
+            "jobs": figures.jobs,
+            "total_seconds": figures.total,
+            "jobs_per_second": rate,
+            "peak_traced_bytes": peak,
+            "peak_rss_bytes": rss_after,
+            "cold_seconds": cold,
+            "floor_seconds": floor,
+            "cold_ratio": ratio,
+        }
+        Path(args.json).write_text(json.dumps(result, indent=2), encoding="utf-8")
     return 0
 
 

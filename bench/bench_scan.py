@@ -176,6 +176,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="timed scan runs; median shown (3)")
     parser.add_argument("--max-concurrency", type=int, default=0, help="default: the CLI's")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE (bench/run)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -220,6 +221,16 @@ def main() -> None:
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
+    if args.json:
+        figures = {
+            "jobs": args.jobs,
+            "latency_ms": args.latency_ms,
+            "evaluated": evaluated,
+            "scan_seconds": scan,
+            "sequential_seconds": sequential,
+            "ratio": ratio,
+        }
+        Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":
