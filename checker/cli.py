@@ -291,20 +291,30 @@ _RUN_OPTIONS = [
 ]
 
 
-def run_options(func: Any) -> Any:
-    """Add the shared options; the command receives them as one RunOptions value ``run``."""
-    names = [f.name for f in fields(RunOptions)]
+def option_group(
+    options: list[Any], keyword: str, group_type: Callable[[], Any]
+) -> Callable[[Any], Any]:
+    """Add ``options``; the command receives their values as one dataclass value ``keyword``.
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        values = {name: kwargs.pop(name) for name in names}
-        for name in ("policies", "select", "skip", "waivers"):
-            values[name] = tuple(values[name])
-        return func(*args, run=RunOptions(**values), **kwargs)
+    ``group_type`` gives the dataclass when the command runs, so that a group defined in a
+    module with heavy imports (the AWS options) costs nothing until it is used.
+    """
 
-    for option in reversed(_RUN_OPTIONS):
-        wrapper = option(wrapper)
-    return wrapper
+    def decorate(func: Any) -> Any:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            group = group_type()
+            values = {f.name: kwargs.pop(f.name) for f in fields(group) if f.name in kwargs}
+            return func(*args, **{keyword: group(**values)}, **kwargs)
+
+        for option in reversed(options):
+            wrapper = option(wrapper)
+        return wrapper
+
+    return decorate
+
+
+run_options = option_group(_RUN_OPTIONS, "run", lambda: RunOptions)
 
 
 def _repo_root() -> Path:
@@ -706,27 +716,17 @@ _SELECTION_OPTIONS = [
 ]
 
 
-def _option_group(options: list[Any], keyword: str, class_name: str) -> Callable[[Any], Any]:
-    """Add ``options``; the command receives their values as one checker.sources.aws value."""
+def _aws_type(name: str) -> Callable[[], Any]:
+    def load() -> Any:
+        from checker.sources import aws  # only when a live command runs: boto3 is heavy
 
-    def decorate(func: Any) -> Any:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            from checker.sources import aws
+        return getattr(aws, name)
 
-            group = getattr(aws, class_name)
-            values = {f.name: kwargs.pop(f.name) for f in fields(group) if f.name in kwargs}
-            return func(*args, **{keyword: group(**values)}, **kwargs)
-
-        for option in reversed(options):
-            wrapper = option(wrapper)
-        return wrapper
-
-    return decorate
+    return load
 
 
-aws_options = _option_group(_AWS_OPTIONS, "connection", "Connection")
-selection_options = _option_group(_SELECTION_OPTIONS, "selection", "Selection")
+aws_options = option_group(_AWS_OPTIONS, "connection", _aws_type("Connection"))
+selection_options = option_group(_SELECTION_OPTIONS, "selection", _aws_type("Selection"))
 
 
 class _ProgressBar:
