@@ -99,6 +99,20 @@ def rule_ids(
     return {f.rule.id for f in result.findings if f.status.value == status}
 
 
+def fake_aws_env(tmp_path: Path, key_id: str, secret: str, token: str) -> dict[str, str]:
+    """This process's environment with fake AWS credentials and no config, profile or IMDS."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "CI"}
+    environment.update(
+        AWS_ACCESS_KEY_ID=key_id,
+        AWS_SECRET_ACCESS_KEY=secret,
+        AWS_SESSION_TOKEN=token,
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+    )
+    return environment
+
+
 @pytest.fixture
 def write_file(tmp_path: Path):
     def write(name: str, content: str | bytes | dict[str, Any] | list[Any]) -> Path:

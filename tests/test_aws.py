@@ -750,19 +750,24 @@ def test_progress_reports_every_job(bedrock: Any) -> None:
     assert all(done <= total for done, total in seen)
 
 
-def test_roles_are_assumed_to_scan_other_accounts(bedrock: Any) -> None:
-    other = "111122223333"
-    role = f"arn:aws:iam::{other}:role/BedrockAudit"
-    sts = boto3.client("sts", region_name="us-east-1")
-    credentials = sts.assume_role(RoleArn=role, RoleSessionName="setup")["Credentials"]
-    their_bedrock = boto3.client(
+def bedrock_client_as(role: str) -> Any:
+    """A Bedrock client in us-east-1 with the credentials of ``role`` (moto's STS)."""
+    credentials = boto3.client("sts", region_name="us-east-1").assume_role(
+        RoleArn=role, RoleSessionName="setup"
+    )["Credentials"]
+    return boto3.client(
         "bedrock",
         region_name="us-east-1",
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
     )
-    theirs = create_job(their_bedrock, "their-job")
+
+
+def test_roles_are_assumed_to_scan_other_accounts(bedrock: Any) -> None:
+    other = "111122223333"
+    role = f"arn:aws:iam::{other}:role/BedrockAudit"
+    theirs = create_job(bedrock_client_as(role), "their-job")
     create_job(bedrock, "our-job")
 
     connection = aws.Connection(regions=("us-east-1",), assume_roles=(role,))

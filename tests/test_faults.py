@@ -24,6 +24,7 @@ from typing import Any
 
 import boto3
 import pytest
+from conftest import fake_aws_env
 from faultproxy import FaultProxy, Faults
 from junitparser import Error, JUnitXml
 from moto.server import ThreadedMotoServer
@@ -82,16 +83,7 @@ def make_proxy(upstream: str) -> Iterator[Callable[..., FaultProxy]]:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "CI"}
-    environment.update(
-        AWS_ACCESS_KEY_ID="AKIDFAULTPROXY",
-        AWS_SECRET_ACCESS_KEY=SECRET,
-        AWS_SESSION_TOKEN=TOKEN,
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_CONFIG_FILE=str(tmp_path / "none"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
-    )
-    return environment
+    return fake_aws_env(tmp_path, "AKIDFAULTPROXY", SECRET, TOKEN)
 
 
 def scan_command(proxy: FaultProxy, out: Path, *args: str) -> list[str]:

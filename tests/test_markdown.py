@@ -60,6 +60,23 @@ def summary_table(text: str) -> dict[str, int]:
     return dict(zip(header, map(int, values), strict=True))
 
 
+def expected_summary_table(report: Report) -> dict[str, int]:
+    """The Markdown summary table a report must show: Report.summary(), column by column."""
+    summary = report.summary()
+    return {
+        "Jobs": summary["jobs"],
+        "Passed": summary["passed"],
+        "Failed": summary["failed"],
+        "Waived": summary["waived"],
+        "Errored": summary["errored"],
+        "Errors": summary["bySeverity"]["error"],
+        "Warnings": summary["bySeverity"]["warning"],
+        "Notes": summary["bySeverity"]["note"],
+        "Unknown": summary["unknown"],
+        "Waived findings": summary["waivedFindings"],
+    }
+
+
 def sections(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith("### ")]
 
@@ -96,22 +113,10 @@ def mixed_report() -> Report:
 
 def test_summary_table_equals_report_summary() -> None:
     report = mixed_report()
-    summary = report.summary()
     text = markdown.render(report, RenderOptions())
     assert text.splitlines()[0] == "## bedrock-checker: 5 jobs checked, run fails"
     numbers = summary_table(text)
-    assert numbers == {
-        "Jobs": summary["jobs"],
-        "Passed": summary["passed"],
-        "Failed": summary["failed"],
-        "Waived": summary["waived"],
-        "Errored": summary["errored"],
-        "Errors": summary["bySeverity"]["error"],
-        "Warnings": summary["bySeverity"]["warning"],
-        "Notes": summary["bySeverity"]["note"],
-        "Unknown": summary["unknown"],
-        "Waived findings": summary["waivedFindings"],
-    }
+    assert numbers == expected_summary_table(report)
     # job-unknown: BMC010 fails, BMC005 cannot decide.
     assert numbers == {
         "Jobs": 5,

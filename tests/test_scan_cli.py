@@ -17,7 +17,7 @@ import click
 import pytest
 import yaml
 from click.testing import CliRunner, Result
-from test_aws import ACCOUNT, Wire, create_job, set_status, wire  # noqa: F401  (wire: a fixture)
+from test_aws import ACCOUNT, Wire, bedrock_client_as, create_job, set_status, wire  # noqa: F401  (wire: a fixture)
 
 from checker.cli import _ProgressBar, cli
 from checker.sources import aws
@@ -253,17 +253,7 @@ def test_scan_max_jobs_and_page_size(bedrock: Any, wire: Wire) -> None:  # noqa:
 
 def test_scan_through_an_assumed_role(bedrock: Any) -> None:
     role = "arn:aws:iam::111122223333:role/BedrockAudit"
-    credentials = boto3.client("sts", region_name="us-east-1").assume_role(
-        RoleArn=role, RoleSessionName="setup"
-    )["Credentials"]
-    theirs = boto3.client(
-        "bedrock",
-        region_name="us-east-1",
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
-    create_job(theirs, "their-job")
+    create_job(bedrock_client_as(role), "their-job")
 
     result = run("scan", "--region", "us-east-1", "--assume-role", role, "--format", "json")
 

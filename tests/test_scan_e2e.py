@@ -7,7 +7,6 @@ process, pointed at the server with --endpoint-url, with credentials from the en
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
+from conftest import fake_aws_env
 from moto.server import ThreadedMotoServer
 from test_aws import ACCOUNT, create_job
 
@@ -53,16 +53,7 @@ def seed(url: str) -> None:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "CI"}
-    environment.update(
-        AWS_ACCESS_KEY_ID="AKIDEXAMPLE",
-        AWS_SECRET_ACCESS_KEY=SECRET,
-        AWS_SESSION_TOKEN=TOKEN,
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_CONFIG_FILE=str(tmp_path / "none"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
-    )
-    return environment
+    return fake_aws_env(tmp_path, "AKIDEXAMPLE", SECRET, TOKEN)
 
 
 def bedrock_checker(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
