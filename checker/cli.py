@@ -9,7 +9,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -434,49 +434,6 @@ def evaluate_and_report(
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-@run_options
-@click.option(
-    "--skip-unrecognized",
-    is_flag=True,
-    help="Pass over named files that are not job documents instead of reporting them as "
-    "errors (for pre-commit, which passes every changed JSON, YAML and Terraform file).",
-)
-@debug_option
-@click.pass_context
-def check(
-    ctx: click.Context, paths: Sequence[str], run: RunOptions, skip_unrecognized: bool
-) -> None:
-    """Check job documents in files and directories (searched recursively; - reads stdin).
-
-    Recognised by content: get-model-customization-job responses, create-model-customization-job
-    requests (JSON or YAML, as given to --cli-input-json/--cli-input-yaml), JSON arrays and JSON
-    Lines of either, Terraform aws_bedrock_custom_model in .tf files and `terraform show -json`
-    output. In a directory, other files are passed over; a file named explicitly must be a job.
-
-    \b
-    Examples:
-      bedrock-checker check examples/
-      bedrock-checker check jobs/ --policy builtin:baseline \\
-          --policy policies/org.yaml --fail-on warning
-      bedrock-checker check jobs/ --sarif results.sarif --junit junit.xml \\
-          --waivers policies/waivers.yaml
-      aws bedrock get-model-customization-job --job-identifier my-job | bedrock-checker check -
-
-    \b
-    Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
-    2 usage, policy or configuration error; 3 some job could not be read or evaluated.
-    """
-    from checker.sources.files import read_paths
-
-    def read_items(_policy: Policy) -> tuple[Sequence[Job | LoadError], Sequence[str]]:
-        scan = read_paths(paths, named_must_be_jobs=not skip_unrecognized)
-        return scan.items, scan.skipped
-
-    evaluate_and_report(ctx, run, read_items, mode="files")
-
-
-@cli.command()
 @policy_option
 @click.option(
     "--format",
@@ -553,7 +510,7 @@ def policy_init() -> None:
     click.echo(template_text("org"), nl=False)
 
 
-# -- Live scans: scan, get, snapshot ------------------------------------------------------
+# -- Commands that evaluate jobs (check, scan) and the live ones (get, snapshot) -------------
 # checker.sources.aws (and through it boto3) is imported inside the commands only, so that
 # file-only runs never load boto3.
 
@@ -577,6 +534,17 @@ class _Timestamp(click.ParamType[datetime.datetime]):
         return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
+_ENDPOINT_URL = click.option(
+    "--endpoint-url",
+    metavar="URL",
+    help="Send Bedrock calls to this URL instead of the regional endpoint. "
+    "Example: --endpoint-url http://127.0.0.1:5000",
+)
+_NO_SIGN_REQUEST = click.option(
+    "--no-sign-request",
+    is_flag=True,
+    help="Send unsigned requests, without loading credentials. Example: --no-sign-request",
+)
 _AWS_OPTIONS = [
     click.option(
         "--region",
@@ -592,12 +560,7 @@ _AWS_OPTIONS = [
         help="Named profile from the AWS config files (default: AWS_PROFILE, else the usual "
         "credential chain). Example: --profile audit",
     ),
-    click.option(
-        "--endpoint-url",
-        metavar="URL",
-        help="Send Bedrock calls to this URL instead of the regional endpoint. "
-        "Example: --endpoint-url http://127.0.0.1:5000",
-    ),
+    _ENDPOINT_URL,
     click.option(
         "--no-verify-ssl",
         is_flag=True,
@@ -622,11 +585,7 @@ _AWS_OPTIONS = [
         help="Socket connect timeout; 0 waits forever (default 60). "
         "Example: --cli-connect-timeout 10",
     ),
-    click.option(
-        "--no-sign-request",
-        is_flag=True,
-        help="Send unsigned requests, without loading credentials. Example: --no-sign-request",
-    ),
+    _NO_SIGN_REQUEST,
     click.option(
         "--assume-role",
         "assume_roles",
@@ -726,6 +685,31 @@ def _aws_type(name: str) -> Callable[[], Any]:
 
 
 aws_options = option_group(_AWS_OPTIONS, "connection", _aws_type("Connection"))
+# check --deep reaches AWS with the same options, bar the Bedrock endpoint's and --debug (its own).
+deep_aws_options = option_group(
+    [o for o in _AWS_OPTIONS if o not in (_ENDPOINT_URL, _NO_SIGN_REQUEST, debug_option)],
+    "connection",
+    _aws_type("Connection"),
+)
+deep_option = click.option(
+    "--deep",
+    is_flag=True,
+    help="Also read each job's KMS key, role, data buckets, subnets and security groups "
+    "from AWS and evaluate the deep pack (builtin:deep) beside the other policies. "
+    "See docs/deep.md for the IAM permissions needed.",
+)
+
+
+def _with_deep_pack(run: RunOptions) -> RunOptions:
+    """--deep evaluates builtin:deep beside the policies chosen (or the default)."""
+    from checker.policy import DEFAULT_POLICIES
+
+    policies = run.policies or DEFAULT_POLICIES
+    if "builtin:deep" in policies:
+        return run
+    return replace(run, policies=(*policies, "builtin:deep"))
+
+
 selection_options = option_group(_SELECTION_OPTIONS, "selection", _aws_type("Selection"))
 
 
@@ -739,10 +723,11 @@ class _ProgressBar:
     HANDFUL = 5
     WIDTH = 30
 
-    def __init__(self, ctx: click.Context) -> None:
+    def __init__(self, ctx: click.Context, label: str = "fetched") -> None:
         self.enabled = (
             sys.stderr.isatty() and not os.environ.get("CI") and not ctx.meta.get("debug")
         )
+        self.label = label
         self.shown = False
 
     def __enter__(self) -> Callable[[int, int], None] | None:
@@ -758,17 +743,90 @@ class _ProgressBar:
             return
         filled = self.WIDTH * done // total
         bar = "#" * filled + "-" * (self.WIDTH - filled)
-        sys.stderr.write(f"\r[{bar}] fetched {done}/{total} jobs")
+        sys.stderr.write(f"\r[{bar}] {self.label} {done}/{total} jobs")
         sys.stderr.flush()
         self.shown = True
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@run_options
+@click.option(
+    "--skip-unrecognized",
+    is_flag=True,
+    help="Pass over named files that are not job documents instead of reporting them as "
+    "errors (for pre-commit, which passes every changed JSON, YAML and Terraform file).",
+)
+@deep_option
+@deep_aws_options
+@debug_option
+@click.pass_context
+def check(
+    ctx: click.Context,
+    paths: Sequence[str],
+    run: RunOptions,
+    skip_unrecognized: bool,
+    deep: bool,
+    connection: Any,
+) -> None:
+    """Check job documents in files and directories (searched recursively; - reads stdin).
+
+    Recognised by content: get-model-customization-job responses, create-model-customization-job
+    requests (JSON or YAML, as given to --cli-input-json/--cli-input-yaml), JSON arrays and JSON
+    Lines of either, Terraform aws_bedrock_custom_model in .tf files and `terraform show -json`
+    output. In a directory, other files are passed over; a file named explicitly must be a job.
+
+    \b
+    Examples:
+      bedrock-checker check examples/
+      bedrock-checker check jobs/ --policy builtin:baseline \\
+          --policy policies/org.yaml --fail-on warning
+      bedrock-checker check jobs/ --sarif results.sarif --junit junit.xml \\
+          --waivers policies/waivers.yaml
+      aws bedrock get-model-customization-job --job-identifier my-job | bedrock-checker check -
+      bedrock-checker check jobs/ --deep --profile audit --region us-east-1
+
+    With --deep, the AWS options (--region, --profile, --assume-role, ...) say how to reach
+    AWS; the jobs' resources are read in each job's own region when its ARNs name one.
+
+    \b
+    Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
+    2 usage, policy or configuration error; 3 some job could not be read or evaluated.
+    """
+    from checker.sources.files import read_paths
+
+    if deep:
+        run = _with_deep_pack(run)
+    elif connection != type(connection)():
+        raise CheckerError("the AWS options (--region, --profile, ...) are for --deep only")
+
+    def read_items(policy: Policy) -> tuple[Sequence[Job | LoadError], Sequence[str]]:
+        scan = read_paths(paths, named_must_be_jobs=not skip_unrecognized)
+        if not deep:
+            return scan.items, scan.skipped
+        from checker.sources import deep as deep_checks
+
+        targets, region = deep_checks.connect(connection)
+        with _ProgressBar(ctx, "read resources of") as progress:
+            items = deep_checks.enrich(
+                deep_checks.by_account(scan.items, targets),
+                deep_checks.needs(policy),
+                connection,
+                default_region=region,
+                progress=progress,
+            )
+        return items, scan.skipped
+
+    evaluate_and_report(ctx, run, read_items, mode="files")
 
 
 @cli.command()
 @selection_options
 @aws_options
 @run_options
+@deep_option
 @click.pass_context
-def scan(ctx: click.Context, run: RunOptions, connection: Any, selection: Any) -> None:
+def scan(ctx: click.Context, run: RunOptions, connection: Any, selection: Any, deep: bool) -> None:
     """Check model customization jobs in AWS accounts against the policies.
 
     Lists every job (all statuses) in each --region, or fetches the jobs named, and evaluates
@@ -782,19 +840,28 @@ def scan(ctx: click.Context, run: RunOptions, connection: Any, selection: Any) -
       bedrock-checker scan --model-identifier my-custom-model --policy builtin:promotion
       bedrock-checker scan --status Completed --name-contains prod- --created-after 2026-01-01
       bedrock-checker scan --assume-role arn:aws:iam::111122223333:role/BedrockAudit
+      bedrock-checker scan --deep --status Completed
 
     \b
     Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
     2 usage, policy, credentials or connection error (nothing could be scanned);
     3 some job, account or region could not be fetched (the others were evaluated).
     """
+    if deep:
+        run = _with_deep_pack(run)
 
     def read_items(policy: Policy) -> tuple[Sequence[Job | LoadError], Sequence[str]]:
         from checker.sources import aws
+        from checker.sources.deep import needs
 
-        with _ProgressBar(ctx) as progress:
+        with _ProgressBar(ctx) as progress, _ProgressBar(ctx, "read resources of") as deep_bar:
             jobs = aws.read_jobs(
-                connection, selection, with_tags=aws.policy_reads_tags(policy), progress=progress
+                connection,
+                selection,
+                with_tags=aws.policy_reads_tags(policy),
+                progress=progress,
+                deep=needs(policy) if deep else None,
+                deep_progress=deep_bar,
             )
         return jobs, []
 
@@ -832,6 +899,12 @@ def scan(ctx: click.Context, run: RunOptions, connection: Any, selection: Any) -
     help="Print the normalised job document the rules see (with tags and the derived "
     "section) instead of the API response. Example: --document --query derived",
 )
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="With --document: add the resources section that --deep checks read (docs/deep.md). "
+    "Example: --document --deep --query resources.kmsKey",
+)
 @aws_options
 @click.pass_context
 def get_job(
@@ -840,6 +913,7 @@ def get_job(
     query: str | None,
     output_format: str,
     as_document: bool,
+    deep: bool,
     connection: Any,
 ) -> None:
     """Print one job as `aws bedrock get-model-customization-job` does.
@@ -849,6 +923,7 @@ def get_job(
       bedrock-checker get --job-identifier my-ft-job --query vpcConfig
       bedrock-checker get --job-identifier my-ft-job --output yaml > jobs/my-ft-job.yaml
       bedrock-checker get --job-identifier my-ft-job --document --query derived.dataUris
+      bedrock-checker get --job-identifier my-ft-job --document --deep --query resources
 
     \b
     Exit codes: 0 printed; 2 usage, credentials or connection error; 3 the job could not
@@ -859,15 +934,23 @@ def get_job(
 
     if len(set(connection.regions)) > 1 or len(set(connection.assume_roles)) > 1:
         raise CheckerError("get: give at most one --region and one --assume-role")
+    if deep and not as_document:
+        raise CheckerError("--deep adds to the job document: give --document too")
     selection = aws.Selection(job_identifiers=(job_identifier,))
-    found = aws.fetch(connection, selection, with_tags=as_document)
+    found: Sequence[Any]
+    if as_document:
+        from checker.sources.deep import KINDS
+
+        found = aws.read_jobs(connection, selection, with_tags=True, deep=KINDS if deep else None)
+    else:
+        found = aws.fetch(connection, selection, with_tags=False)
     if not found:
         raise CheckerError(f"job {job_identifier}: nothing to fetch")
     item = found[0]
-    if not isinstance(item, aws.FetchedJob):
+    if isinstance(item, LoadError):
         click.echo(f"bedrock-checker: error: {item.message}", err=True)
         ctx.exit(3)
-    value = dict(item.to_job().document) if as_document else dict(item.response)
+    value = dict(item.document) if isinstance(item, Job) else dict(item.response)
     click.echo(render(value, output_format, query), nl=False)
 
 

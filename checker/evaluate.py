@@ -15,7 +15,7 @@ from typing import Any
 from cerberus.errors import BasicErrorHandler, ValidationError
 
 from checker.model import Finding, FindingStatus, Job, JobResult, LoadError, Origin
-from checker.normalize import get_path
+from checker.normalize import GET_RESPONSE, get_path
 from checker.policy import CompiledRule, Policy
 from checker.vocabulary import UNDECIDED, JobValidator
 
@@ -106,11 +106,7 @@ class Evaluator:
         return cached
 
     def evaluate_job(self, job: Job) -> JobResult:
-        derived = job.document.get("derived") or {}
-        opaque = {path: "is not known until apply" for path in derived.get("unknown") or ()}
-        opaque.update(
-            (path, "holds an unresolved placeholder") for path in derived.get("unresolved") or ()
-        )
+        opaque = _opaque(job)
         findings: list[Finding] = []
         checked: list[str] = []
         for index, compiled in enumerate(self.policy.compiled):
@@ -139,6 +135,26 @@ class Evaluator:
                 message = f"could not be evaluated: {type(exc).__name__}: {exc}"
                 results.append(JobResult(None, LoadError(origin, message)))
         return results
+
+
+def _opaque(job: Job) -> dict[str, str]:
+    """Paths whose values cannot be judged, each with the reason (completing "<path> ...")."""
+    document = job.document
+    derived = document.get("derived") or {}
+    opaque = {path: "is not known until apply" for path in derived.get("unknown") or ()}
+    opaque.update(
+        (path, "holds an unresolved placeholder") for path in derived.get("unresolved") or ()
+    )
+    resources = document.get("resources")
+    if isinstance(resources, dict):
+        unknown = resources.get("unknown")
+        if isinstance(unknown, dict):
+            opaque.update((str(path), str(reason)) for path, reason in unknown.items())
+    else:
+        opaque["resources"] = "were not fetched (run with --deep)"
+    if "tags" not in document and job.kind == GET_RESPONSE:
+        opaque["tags"] = "are not in a Get response (--deep, scan and snapshot fetch them)"
+    return opaque
 
 
 def _value_at(job: Job, path: str) -> Any:

@@ -240,6 +240,21 @@ class JobValidator(Validator):  # type: ignore[misc]
         elif len(value) < wanted:
             self._error(field, f"has {len(value)} entries, {constraint} has {wanted}")
 
+    def _validate_required_keys(self, constraint: Any, field: str, value: Any) -> None:
+        """A mapping (the job's tags) must hold each of these keys, with a non-empty value.
+
+        The rule's arguments are validated against this schema:
+        {'type': ['string', 'list'], 'schema': {'type': 'string'}}
+        """
+        if not isinstance(value, Mapping):
+            self._error(field, "must be a mapping")
+            return
+        for key in _as_list(constraint):
+            if key not in value:
+                self._error_at(field, key, "required_keys", None, "required key is missing")
+            elif value[key] is None or not str(value[key]).strip():
+                self._error_at(field, key, "required_keys", value[key], "required key is empty")
+
     def _validate_no_placeholders(self, constraint: bool, field: str, value: Any) -> None:
         """On ``derived.unresolved``: every listed path is an error naming the placeholder.
 

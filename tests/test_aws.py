@@ -718,7 +718,7 @@ def test_the_retry_mode_is_botocores(
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "7")
     connection = aws.Connection(retry_mode=option, cli_read_timeout=0, cli_connect_timeout=2.5)
 
-    [scope], _ = aws.open_scopes(connection, aws.make_session(None), ["us-east-1"])
+    [scope] = aws.open_scopes(connection, [aws.Target(aws.make_session(None))], ["us-east-1"])
 
     config = scope.client.meta.config
     assert config.retries["mode"] == expected
@@ -903,8 +903,8 @@ def test_redaction_is_installed_once_per_handler(monkeypatch: pytest.MonkeyPatch
     root = logging.getLogger()
     root.addHandler(handler)
     try:
-        aws._install_redaction()
-        aws._install_redaction()
+        aws.install_redaction()
+        aws.install_redaction()
     finally:
         root.removeHandler(handler)
     assert sum(isinstance(f, aws.SecretRedactor) for f in handler.filters) == 1

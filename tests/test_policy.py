@@ -21,8 +21,9 @@ BUILTIN_IDS = [
     *(f"BMC{n:03d}" for n in range(1, 11)),
     *(f"BMC{n:03d}" for n in range(101, 105)),
     *(f"BMC{n:03d}" for n in range(201, 205)),
+    *(f"BMC{n:03d}" for n in range(301, 310)),
 ]
-ORG_IDS = [f"ORG{n:03d}" for n in range(1, 8)]
+ORG_IDS = [*(f"ORG{n:03d}" for n in range(1, 8)), "BMC310"]
 
 
 def rule_yaml(
@@ -56,13 +57,14 @@ def load_error(*specs: str) -> str:
 
 
 def test_builtin_packs_load_from_any_working_directory(in_tmp: Path) -> None:
-    policy = load_policy(ALL_BUILTIN)
+    every = (*ALL_BUILTIN, "builtin:deep")
+    policy = load_policy(every)
     assert [rule.id for rule in policy.rules] == BUILTIN_IDS
-    assert policy.sources == ALL_BUILTIN
+    assert policy.sources == every
     bmc001 = policy.rules[0]
     assert (bmc001.pack, bmc001.severity) == ("baseline", Severity.ERROR)
     assert (bmc001.origin.path, bmc001.origin.line) == ("builtin:baseline", 12)
-    assert {rule.pack for rule in policy.rules} == {"baseline", "promotion", "cost"}
+    assert {rule.pack for rule in policy.rules} == {"baseline", "promotion", "cost", "deep"}
 
 
 def test_default_policy_is_the_baseline_pack(in_tmp: Path) -> None:
@@ -111,6 +113,14 @@ def test_org_template_validates_and_its_rules_fire(in_tmp: Path) -> None:
     assert rule_ids(rogue, (org,)) == {"ORG001", "ORG002", "ORG003", "ORG004", "ORG005", "ORG006"}
     rft = make_job(customizationType="REINFORCEMENT_FINE_TUNING")
     assert "ORG007" in rule_ids(rft, (org,))
+    # BMC310: a Get response carries no tags, so it cannot decide; tags from a request (or
+    # fetched by --deep) are judged.
+    assert "BMC310" in rule_ids(compliant, (org,), status="unknown")
+    required = {"owner": "ml", "cost-center": "42", "data-classification": "internal"}
+    assert rule_ids(make_job(tags=required), (org,), status="unknown") == set()
+    assert "BMC310" not in rule_ids(make_job(tags=required), (org,))
+    assert "BMC310" in rule_ids(make_job(tags={**required, "owner": " "}), (org,))
+    assert "BMC310" in rule_ids(make_job(tags={"owner": "ml"}), (org,))
 
 
 def test_org_template_allow_lists_reach_the_rules(in_tmp: Path) -> None:
@@ -394,7 +404,7 @@ def test_cli_policy_validate_ok(in_tmp: Path) -> None:
     org = write(in_tmp, "org.yaml", packs.template_text("org"))
     result = run("policy", "validate", org, "builtin:cost")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == ["org.yaml: ok (7 rules)", "builtin:cost: ok (4 rules)"]
+    assert result.stdout.splitlines() == ["org.yaml: ok (8 rules)", "builtin:cost: ok (4 rules)"]
     assert result.stderr == ""
 
 
@@ -417,7 +427,7 @@ def test_cli_policy_init_output_parses_and_validates(in_tmp: Path) -> None:
     assert [rule["id"] for rule in parsed["rules"]] == ORG_IDS
     assert set(parsed["vars"]) >= {"allowed_accounts", "allowed_regions", "max_epoch_count"}
     org = write(in_tmp, "org.yaml", result.stdout)
-    assert run("policy", "validate", org).stdout == "org.yaml: ok (7 rules)\n"
+    assert run("policy", "validate", org).stdout == "org.yaml: ok (8 rules)\n"
 
 
 def test_cli_rules_lists_every_builtin_rule(in_tmp: Path) -> None:
@@ -426,7 +436,7 @@ def test_cli_rules_lists_every_builtin_rule(in_tmp: Path) -> None:
     lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines] == BUILTIN_IDS
     assert lines[0].split()[:3] == ["BMC001", "error", "baseline"]
-    assert lines[-1].split()[:3] == ["BMC204", "warning", "cost"]
+    assert lines[-1].split()[:3] == ["BMC309", "warning", "deep"]
 
 
 def test_cli_rules_json(in_tmp: Path) -> None:
@@ -443,7 +453,7 @@ def test_cli_rules_json(in_tmp: Path) -> None:
 def test_cli_rules_of_a_policy_file(in_tmp: Path) -> None:
     org = write(in_tmp, "org.yaml", packs.template_text("org"))
     result = run("rules", "--policy", org, "--format", "json")
-    assert [rule["id"] for rule in json.loads(result.stdout)] == ORG_IDS
+    assert [rule["id"] for rule in json.loads(result.stdout)] == sorted(ORG_IDS)
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ def test_every_custom_rule_is_registered() -> None:
         "hp_numeric",
         "hp_documented_names",
         "hp_documented_ranges",
+        "required_keys",
     }
 
 

@@ -125,6 +125,7 @@ class Scope:
     client: Any
     region: str
     account: str | None = None  # known when reached through --assume-role
+    session: Any = field(default=None, compare=False, repr=False)  # deep mode's credentials
 
     @property
     def label(self) -> str:
@@ -156,6 +157,7 @@ class FetchedJob:
     response: Mapping[str, Any]
     region: str
     tags: Mapping[str, str] | None = None  # None: not fetched (no loaded rule reads tags)
+    session: Any = field(default=None, compare=False, repr=False)  # the credentials that found it
 
     @property
     def arn(self) -> str:
@@ -204,10 +206,24 @@ def read_jobs(
     *,
     with_tags: bool,
     progress: Progress | None = None,
+    deep: frozenset[str] | None = None,
+    deep_progress: Progress | None = None,
 ) -> list[Job | LoadError]:
-    """The selected jobs, normalised; the ones that could not be fetched as error results."""
+    """The selected jobs, normalised; the ones that could not be fetched as error results.
+
+    With ``deep`` (the kinds of resource the rules read), each job's resources are then read
+    with the credentials that found the job (see checker/sources/deep.py).
+    """
     fetched = fetch(connection, selection, with_tags=with_tags, progress=progress)
-    return [item.to_job() if isinstance(item, FetchedJob) else item for item in fetched]
+    pairs = [
+        (item.to_job(), item.session) if isinstance(item, FetchedJob) else (item, None)
+        for item in fetched
+    ]
+    if deep is None:
+        return [item for item, _ in pairs]
+    from checker.sources import deep as deep_checks
+
+    return deep_checks.enrich(pairs, deep, connection, progress=deep_progress)
 
 
 def fetch(
@@ -219,7 +235,7 @@ def fetch(
 ) -> list[Fetched]:
     """Connect, then list and fetch (or look up) the selected jobs: see ``collect``."""
     selection.check()
-    _install_redaction()
+    install_redaction()
     arn_regions = sorted(
         {
             arn["region"]
@@ -234,7 +250,10 @@ def fetch(
     session = make_session(connection.profile)
     regions = _regions(connection, session) if needs_named_regions else ()
     every_region = [*regions, *(r for r in arn_regions if r not in regions)]
-    scopes, failures = open_scopes(connection, session, every_region)
+    targets, failures = (
+        open_targets(connection, session, every_region) if every_region else ([], [])
+    )
+    scopes = open_scopes(connection, targets, every_region)
     return collect(
         [scope for scope in scopes if scope.region in regions],
         selection,
@@ -284,7 +303,7 @@ def _regions(connection: Connection, session: Any) -> tuple[str, ...]:
     return regions
 
 
-def _client_config(connection: Connection, session: Any, region: str) -> Any:
+def client_config(connection: Connection, session: Any, region: str | None) -> Any:
     from botocore import UNSIGNED
     from botocore.config import Config
 
@@ -310,7 +329,7 @@ def _client_config(connection: Connection, session: Any, region: str) -> Any:
     return Config(**options)
 
 
-def _verify(connection: Connection) -> bool | str | None:
+def verify_option(connection: Connection) -> bool | str | None:
     if connection.no_verify_ssl:
         import warnings
 
@@ -321,54 +340,72 @@ def _verify(connection: Connection) -> bool | str | None:
     return connection.ca_bundle
 
 
-def open_scopes(
+@dataclass(frozen=True)
+class Target:
+    """One set of credentials: the caller's, or an assumed role's (with its account)."""
+
+    session: Any
+    account: str | None = None
+
+
+def open_targets(
     connection: Connection, session: Any, regions: Sequence[str]
-) -> tuple[list[Scope], list[ScopeFailure]]:
-    """One client per region for the caller's credentials, or for each role assumed."""
+) -> tuple[list[Target], list[ScopeFailure]]:
+    """The caller's session, or a session for each --assume-role (a failed role: per region)."""
     from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
-    if not regions:
-        return [], []
+    if not connection.assume_roles:
+        return [Target(session)], []
+    targets: list[Target] = []
+    failures: list[ScopeFailure] = []
+    for role_arn in dict.fromkeys(connection.assume_roles):
+        match = _ROLE_ARN.match(role_arn)
+        if match is None:
+            raise CheckerError(f"--assume-role {role_arn}: not an IAM role ARN")
+        if connection.no_sign_request:
+            raise CheckerError("--assume-role cannot be combined with --no-sign-request")
+        try:
+            assumed = _assume(connection, session, role_arn, regions[0] if regions else None)
+            targets.append(Target(assumed, match.group(1)))
+        except ProfileNotFound as exc:
+            raise _no_profile(exc, connection.profile) from exc
+        except (ClientError, BotoCoreError) as exc:
+            message = _scope_message(exc, f"cannot assume role {role_arn}")
+            failures.extend(ScopeFailure(r, match.group(1), message) for r in regions)
+    return targets, failures
+
+
+def open_scopes(
+    connection: Connection, targets: Sequence[Target], regions: Sequence[str]
+) -> list[Scope]:
+    """One Bedrock client per region for each target."""
+    from botocore.exceptions import ProfileNotFound
+
     for region in regions:
         if not _REGION.match(region):
             raise CheckerError(f"--region {region}: not an AWS region name (e.g. us-east-1)")
-    targets: list[tuple[Any, str | None]] = [(session, None)]
-    failures: list[ScopeFailure] = []
     try:
-        if connection.assume_roles:
-            targets = []
-            for role_arn in dict.fromkeys(connection.assume_roles):
-                match = _ROLE_ARN.match(role_arn)
-                if match is None:
-                    raise CheckerError(f"--assume-role {role_arn}: not an IAM role ARN")
-                if connection.no_sign_request:
-                    raise CheckerError("--assume-role cannot be combined with --no-sign-request")
-                try:
-                    targets.append((_assume(connection, session, role_arn, regions[0]), role_arn))
-                except ProfileNotFound:
-                    raise
-                except (ClientError, BotoCoreError) as exc:
-                    account = match.group(1)
-                    message = _scope_message(exc, f"cannot assume role {role_arn}")
-                    failures.extend(ScopeFailure(r, account, message) for r in regions)
-        scopes = []
-        for target, assumed in targets:
-            role = _ROLE_ARN.match(assumed or "")
-            for region in regions:
-                client = target.client(
+        return [
+            Scope(
+                target.session.client(
                     "bedrock",
                     region_name=region,
                     endpoint_url=connection.endpoint_url,
-                    verify=_verify(connection),
-                    config=_client_config(connection, target, region),
-                )
-                scopes.append(Scope(client, region, role.group(1) if role else None))
+                    verify=verify_option(connection),
+                    config=client_config(connection, target.session, region),
+                ),
+                region,
+                target.account,
+                target.session,
+            )
+            for target in targets
+            for region in regions
+        ]
     except ProfileNotFound as exc:
         raise _no_profile(exc, connection.profile) from exc
-    return scopes, failures
 
 
-def _assume(connection: Connection, session: Any, role_arn: str, region: str) -> Any:
+def _assume(connection: Connection, session: Any, role_arn: str, region: str | None) -> Any:
     """A session holding the role's temporary credentials (one hour, not refreshed)."""
     import boto3
 
@@ -376,8 +413,8 @@ def _assume(connection: Connection, session: Any, role_arn: str, region: str) ->
     sts = session.client(
         "sts",
         region_name=region,
-        verify=_verify(connection),
-        config=_client_config(connection, session, region),
+        verify=verify_option(connection),
+        config=client_config(connection, session, region),
     )
     credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME)["Credentials"]
     return boto3.session.Session(
@@ -533,20 +570,20 @@ def _fetch_listed(scope: Scope, summary: Mapping[str, Any], with_tags: bool) -> 
 
 
 def _fetched(scope: Scope, response: Mapping[str, Any], with_tags: bool) -> FetchedJob:
-    plain = _plain({k: v for k, v in response.items() if k != "ResponseMetadata"})
+    response = plain({k: v for k, v in response.items() if k != "ResponseMetadata"})
     tags = None
     if with_tags:
-        listed = scope.client.list_tags_for_resource(resourceARN=plain["jobArn"])
+        listed = scope.client.list_tags_for_resource(resourceARN=response["jobArn"])
         tags = {str(t["key"]): str(t.get("value", "")) for t in listed.get("tags") or ()}
-    return FetchedJob(plain, scope.region, tags)
+    return FetchedJob(response, scope.region, tags, scope.session)
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """The response as JSON-like data: timestamps become ISO 8601 strings."""
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: plain(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [plain(item) for item in value]
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     return value
@@ -603,7 +640,7 @@ def _look_up(scope: Scope, kind: str, identifier: str, with_tags: bool) -> Any:
             response = _get_job(scope.client, identifier)
         return _fetched(scope, response, with_tags)
     except (ClientError, BotoCoreError) as exc:
-        if _error_code(exc) == _NOT_FOUND:
+        if error_code(exc) == _NOT_FOUND:
             return _Miss(scope)
         if _is_unreachable(exc):
             return _Down(scope, _scope_message(exc, f"cannot look up {kind} {identifier}"))
@@ -617,7 +654,7 @@ def _get_job(client: Any, identifier: str) -> Mapping[str, Any]:
         return client.get_model_customization_job(jobIdentifier=identifier)  # type: ignore[no-any-return]
     except ClientError as exc:
         name = identifier.rsplit("/", 1)[-1]
-        if _error_code(exc) != _NOT_FOUND or not identifier.startswith("arn:"):
+        if error_code(exc) != _NOT_FOUND or not identifier.startswith("arn:"):
             raise
         if not _JOB_NAME.match(name):
             raise
@@ -664,18 +701,18 @@ def _combine(
 # -- Errors -------------------------------------------------------------------------------
 
 
-def _error_code(exc: Exception) -> str:
+def error_code(exc: Exception) -> str:
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
         return str(response.get("Error", {}).get("Code") or type(exc).__name__)
     return type(exc).__name__
 
 
-def _error_text(exc: Exception) -> str:
+def error_text(exc: Exception) -> str:
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
         message = response.get("Error", {}).get("Message") or ""
-        return f"{_error_code(exc)}: {message}".rstrip(": ")
+        return f"{error_code(exc)}: {message}".rstrip(": ")
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -701,7 +738,7 @@ def _is_unreachable(exc: Exception) -> bool:
         SSOError,
         TokenRetrievalError,
     )
-    return isinstance(exc, unreachable) or _error_code(exc) in _CREDENTIAL_CODES
+    return isinstance(exc, unreachable) or error_code(exc) in _CREDENTIAL_CODES
 
 
 def _scope_message(exc: Exception, doing: str) -> str:
@@ -709,7 +746,7 @@ def _scope_message(exc: Exception, doing: str) -> str:
     from botocore.exceptions import ConnectionError as BotoConnectionError
     from botocore.exceptions import NoCredentialsError, SSLError
 
-    code = _error_code(exc)
+    code = error_code(exc)
     if isinstance(exc, NoCredentialsError):
         return (
             "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID and "
@@ -717,7 +754,7 @@ def _scope_message(exc: Exception, doing: str) -> str:
         )
     if code in _CREDENTIAL_CODES:
         return (
-            f"the AWS credentials were rejected ({_error_text(exc)}): refresh them "
+            f"the AWS credentials were rejected ({error_text(exc)}): refresh them "
             "(e.g. `aws sso login`) or choose another --profile"
         )
     if isinstance(exc, SSLError):
@@ -729,8 +766,8 @@ def _scope_message(exc: Exception, doing: str) -> str:
             "(is Amazon Bedrock available in this region, and the endpoint reachable?)"
         )
     if code in ("AccessDenied", "AccessDeniedException"):
-        return f"{doing}: {_error_text(exc)} (see docs/live.md for the IAM permissions needed)"
-    return f"{doing}: {_error_text(exc)}"
+        return f"{doing}: {error_text(exc)} (see docs/live.md for the IAM permissions needed)"
+    return f"{doing}: {error_text(exc)}"
 
 
 def _where(scope: Scope, arn: str | None) -> str:
@@ -742,7 +779,7 @@ def _where(scope: Scope, arn: str | None) -> str:
 def _job_error(scope: Scope, kind: str, name: str, arn: str | None, exc: Exception) -> LoadError:
     return LoadError(
         Origin(region=scope.region, arn=arn),
-        f"cannot fetch {kind} {name} ({_where(scope, arn)}): {_error_text(exc)}",
+        f"cannot fetch {kind} {name} ({_where(scope, arn)}): {error_text(exc)}",
     )
 
 
@@ -788,7 +825,7 @@ def redact(text: str) -> str:
 _redactor = SecretRedactor()
 
 
-def _install_redaction() -> None:
+def install_redaction() -> None:
     """Put the redactor on every handler that botocore's records can reach.
 
     A filter on a logger does not apply to records of its child loggers, so it goes on the
