@@ -219,28 +219,30 @@ def test_glob_characters_are_not_expanded(repo: Path) -> None:
     assert "jobs/*.json:1: ERROR: no such file or directory" in result["stdout"]
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is needed to run the steps")
-def test_live_mode_passes_regions_and_identifiers(repo: Path, tmp_path: Path) -> None:
-    # A stand-in bedrock-checker on PATH records the arguments the action builds.
+@pytest.fixture
+def recorded_args(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A stand-in bedrock-checker on PATH that records the arguments the action builds."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     record = tmp_path / "args.txt"
     fake = bin_dir / "bedrock-checker"
     fake.write_text(f'#!/usr/bin/env bash\nprintf "%s\\n" "$@" > "{record}"\nexit 0\n')
     fake.chmod(0o755)
-    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
-    try:
-        result = run_action(
-            repo,
-            mode="live",
-            regions="us-east-1 eu-west-1",
-            job_identifiers="ft-1\narn:aws:bedrock:us-east-1:111122223333:model-customization-job/x",
-            model_identifier="my model",
-            category="bedrock-checker/live/prod",
-        )
-    finally:
-        os.environ["PATH"] = os.environ["PATH"].split(os.pathsep, 1)[1]
-    args = record.read_text(encoding="utf-8").splitlines()
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return record
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is needed to run the steps")
+def test_live_mode_passes_regions_and_identifiers(repo: Path, recorded_args: Path) -> None:
+    result = run_action(
+        repo,
+        mode="live",
+        regions="us-east-1 eu-west-1",
+        job_identifiers="ft-1\narn:aws:bedrock:us-east-1:111122223333:model-customization-job/x",
+        model_identifier="my model",
+        category="bedrock-checker/live/prod",
+    )
+    args = recorded_args.read_text(encoding="utf-8").splitlines()
     assert args[:11] == [
         "scan",
         "--region", "us-east-1",
@@ -252,6 +254,26 @@ def test_live_mode_passes_regions_and_identifiers(repo: Path, tmp_path: Path) ->
     assert "--sarif-category" in args
     assert args[args.index("--sarif-category") + 1] == "bedrock-checker/live/prod"
     assert result["outputs"]["exit-code"] == "0"
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is needed to run the steps")
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("files", ["check", "jobs/", "--region", "eu-west-1", "--deep"]),
+        ("live", ["scan", "--region", "eu-west-1", "--deep"]),
+    ],
+)
+def test_deep_input_adds_deep(
+    repo: Path, recorded_args: Path, mode: str, expected: list[str]
+) -> None:
+    run_action(repo, mode=mode, paths="jobs/", regions="eu-west-1", deep="true")
+    assert recorded_args.read_text(encoding="utf-8").splitlines()[: len(expected)] == expected
+    recorded_args.unlink()
+    result = run_action(repo, mode="files", paths="jobs/", deep="yes")
+    assert not recorded_args.exists()
+    assert result["outputs"]["exit-code"] == "2"
+    assert "deep must be 'true' or 'false'" in result["stdout"]
 
 
 # --- examples/ci -------------------------------------------------------------------------------
