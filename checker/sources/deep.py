@@ -797,8 +797,14 @@ def enrich(
 
 def connect(connection: aws.Connection) -> tuple[list[aws.Target], str | None]:
     """Credentials for deep checks of file jobs: the caller's, or each --assume-role's."""
+    from botocore.exceptions import BotoCoreError
+
     session = aws.make_session(connection.profile)
-    if session.get_credentials() is None:
+    try:
+        credentials = session.get_credentials()
+    except BotoCoreError as exc:  # a failing credential_process, an unreadable SSO cache
+        raise CheckerError(f"--deep: cannot load the AWS credentials: {exc}") from exc
+    if credentials is None:
         raise CheckerError(
             "--deep needs AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID and "
             "AWS_SECRET_ACCESS_KEY, run `aws configure` or `aws sso login`, or pass --profile"
