@@ -685,11 +685,19 @@ def _aws_type(name: str) -> Callable[[], Any]:
 
 
 aws_options = option_group(_AWS_OPTIONS, "connection", _aws_type("Connection"))
+
+
 # check --deep reaches AWS with the same options, bar the Bedrock endpoint's and --debug (its own).
+def _connection_type() -> Any:
+    from checker.sources.connection import Connection  # light: not checker.sources.aws
+
+    return Connection
+
+
 deep_aws_options = option_group(
     [o for o in _AWS_OPTIONS if o not in (_ENDPOINT_URL, _NO_SIGN_REQUEST, debug_option)],
     "connection",
-    _aws_type("Connection"),
+    _connection_type,
 )
 deep_option = click.option(
     "--deep",

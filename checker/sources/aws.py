@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 from checker import __version__, normalize
 from checker.errors import CheckerError
 from checker.model import Job, LoadError, Origin
+from checker.sources.connection import DEFAULT_CONCURRENCY, Connection
 
 if TYPE_CHECKING:
     from checker.policy import Policy
 
-DEFAULT_CONCURRENCY = 16
 DEFAULT_PAGE_SIZE = 100
 RETRY_MODES = ("standard", "adaptive")
 SESSION_NAME = "bedrock-checker"
@@ -53,27 +53,6 @@ _CREDENTIAL_CODES = frozenset(
 )
 
 Progress = Callable[[int, int], None]  # (jobs fetched, jobs found so far)
-
-
-@dataclass(frozen=True)
-class Connection:
-    """How to reach AWS: the AWS CLI's global options, plus roles, retries and concurrency.
-
-    Field names are the CLI's option names (checker/cli.py builds this from them).
-    """
-
-    regions: tuple[str, ...] = ()
-    profile: str | None = None
-    endpoint_url: str | None = None
-    no_verify_ssl: bool = False
-    ca_bundle: str | None = None
-    cli_read_timeout: float | None = None
-    cli_connect_timeout: float | None = None
-    no_sign_request: bool = False
-    assume_roles: tuple[str, ...] = ()
-    retry_mode: str | None = None
-    max_attempts: int | None = None
-    max_concurrency: int = DEFAULT_CONCURRENCY
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from checker import normalize
 from checker.errors import CheckerError
 from checker.model import Job, LoadError
 from checker.sources import aws
+from checker.sources.connection import Connection
 
 if TYPE_CHECKING:
     from checker.policy import Policy
@@ -84,7 +85,7 @@ class Unreadable(Exception):
 class Fetcher:
     """Clients, the once-per-run resource cache and the API call counts of one deep run."""
 
-    def __init__(self, connection: aws.Connection, default_region: str | None) -> None:
+    def __init__(self, connection: Connection, default_region: str | None) -> None:
         self.connection = connection
         self.default_region = default_region
         self.calls: Counter[str] = Counter()
@@ -749,7 +750,7 @@ def _enrich(fetcher: Fetcher, session: Any, job: Job, kinds: frozenset[str]) -> 
 def enrich(
     items: Iterable[tuple[Job | LoadError, Any]],
     kinds: frozenset[str],
-    connection: aws.Connection,
+    connection: Connection,
     *,
     default_region: str | None = None,
     progress: Progress | None = None,
@@ -795,7 +796,7 @@ def enrich(
     return results
 
 
-def connect(connection: aws.Connection) -> tuple[list[aws.Target], str | None]:
+def connect(connection: Connection) -> tuple[list[aws.Target], str | None]:
     """Credentials for deep checks of file jobs: the caller's, or each --assume-role's."""
     from botocore.exceptions import BotoCoreError
 

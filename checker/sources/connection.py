@@ -1,0 +1,32 @@
+"""How to reach AWS: the connection options, apart from the module that uses them.
+
+``check`` builds a Connection from its options on every run, --deep or not; keeping it here
+spares file-only runs the import of checker.sources.aws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_CONCURRENCY = 16
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach AWS: the AWS CLI's global options, plus roles, retries and concurrency.
+
+    Field names are the CLI's option names (checker/cli.py builds this from them).
+    """
+
+    regions: tuple[str, ...] = ()
+    profile: str | None = None
+    endpoint_url: str | None = None
+    no_verify_ssl: bool = False
+    ca_bundle: str | None = None
+    cli_read_timeout: float | None = None
+    cli_connect_timeout: float | None = None
+    no_sign_request: bool = False
+    assume_roles: tuple[str, ...] = ()
+    retry_mode: str | None = None
+    max_attempts: int | None = None
+    max_concurrency: int = DEFAULT_CONCURRENCY
