@@ -145,7 +145,7 @@ policy_option = click.option(
     "policies",
     multiple=True,
     metavar="PATH|builtin:NAME",
-    help="Policy file or built-in pack (baseline, promotion, cost); repeatable. "
+    help="Policy file or built-in pack (baseline, promotion, cost, deep); repeatable. "
     "Default: builtin:baseline. Example: --policy builtin:cost --policy policies/org.yaml",
 )
 

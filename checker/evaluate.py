@@ -145,15 +145,15 @@ def _opaque(job: Job) -> dict[str, str]:
     opaque.update(
         (path, "holds an unresolved placeholder") for path in derived.get("unresolved") or ()
     )
-    resources = document.get("resources")
-    if isinstance(resources, dict):
-        unknown = resources.get("unknown")
-        if isinstance(unknown, dict):
-            opaque.update((str(path), str(reason)) for path, reason in unknown.items())
-    else:
-        opaque["resources"] = "were not fetched (run with --deep)"
     if "tags" not in document and job.kind == GET_RESPONSE:
         opaque["tags"] = "are not in a Get response (--deep, scan and snapshot fetch them)"
+    resources = document.get("resources")
+    if isinstance(resources, dict):
+        # What --deep could not read, with its own reason (the tags' too).
+        unknown = resources.get("unknown") or {}
+        opaque.update((str(path), str(reason)) for path, reason in unknown.items())
+    else:
+        opaque["resources"] = "were not fetched (run with --deep)"
     return opaque
 
 

@@ -277,8 +277,20 @@ def _find_placeholders(node: Any, parts: list[str], skip: set[str], found: list[
 
 def _get(document: Mapping[str, Any], path: str) -> Any:
     node: Any = document
-    for part in path.split("."):
+    parts = path.split(".")
+    index = 0
+    while index < len(parts):
+        part = parts[index]
+        index += 1
         if isinstance(node, dict):
+            if part not in node:
+                # A key that holds dots itself (a bucket name in resources.buckets): the longest
+                # run of parts that names a key.
+                for end in range(len(parts), index, -1):
+                    joined = ".".join(parts[index - 1 : end])
+                    if joined in node:
+                        part, index = joined, end
+                        break
             node = node.get(part)
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
@@ -368,6 +380,7 @@ def finish(
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """Add the ``derived`` section; returns the document and its line map, both completed."""
     document.pop("derived", None)  # a committed snapshot's derived facts are recomputed
+    document.pop("resources", None)  # resource facts come from AWS (--deep), never from the job
     unresolved: list[str] = []
     # ${...} in Terraform is an expression, not a placeholder. One regex search over the whole
     # document first: most documents hold no placeholder, and walking them costs more.

@@ -14,7 +14,6 @@ import dataclasses
 import fnmatch
 import functools
 import json
-import re
 import threading
 import urllib.parse
 from collections import Counter
@@ -53,25 +52,33 @@ def needs(policy: Policy) -> frozenset[str]:
     """The kinds of resource that the loaded rules (their schemas or ``when``) read."""
     found: set[str] = set()
     for compiled in policy.compiled:
-        for reads in (compiled.reads, compiled.when_reads):
-            if reads is None:
-                return KINDS  # a cross-field rule: it may read anything
-            for path in reads:
-                head, _, how = path.partition("#")
-                parts = head.split(".")
-                if parts[0] == "tags":
-                    found.add("tags")
-                elif parts[0] == "resources":
-                    if len(parts) == 1:
-                        if how != "type":
-                            return KINDS
-                        continue
-                    kind = _FACT_KIND.get(parts[1], parts[1])
-                    if kind in KINDS:
-                        found.add(kind)
-                    elif parts[1] == "unknown":
-                        return KINDS
+        if compiled.reads is None or (compiled.when is not None and compiled.when_reads is None):
+            return KINDS  # a cross-field rule: it may read anything
+        for schema in (compiled.rule.schema, compiled.rule.when or {}):
+            kinds = _kinds_read(schema)
+            if kinds is None:
+                return KINDS
+            found |= kinds
     return frozenset(found)
+
+
+def _kinds_read(schema: Mapping[str, Any]) -> set[str] | None:
+    """The kinds a schema's top-level fields read; None when it may read every kind."""
+    found: set[str] = set()
+    for field, rules in schema.items():
+        if field == "tags":
+            found.add("tags")
+        elif field == "resources":
+            nested = rules.get("schema") if isinstance(rules, Mapping) else None
+            if not isinstance(nested, Mapping):
+                return None  # a rule on the whole section
+            for name in nested:
+                kind = _FACT_KIND.get(name, name)
+                if kind in KINDS:
+                    found.add(kind)
+                elif name == "unknown":
+                    return None
+    return found
 
 
 class Unreadable(Exception):
@@ -101,6 +108,8 @@ class Fetcher:
                 client = session.client(
                     service,
                     region_name=region,
+                    # --endpoint-url is Bedrock's; the other services follow AWS_ENDPOINT_URL_*.
+                    endpoint_url=self.connection.endpoint_url if service == "bedrock" else None,
                     verify=aws.verify_option(self.connection),
                     config=aws.client_config(self.connection, session, region),
                 )
@@ -405,6 +414,9 @@ class _Job:
                 admin.append(f"inline:{policy_name}")
         if unread is not None and not admin:
             unknown["adminPolicies"] = unread
+            admin_found: list[str] | None = None  # not an empty list: that would pass
+        else:
+            admin_found = admin
         boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
         facts = {
             "arn": role.get("Arn"),
@@ -413,7 +425,7 @@ class _Job:
             "trust": trust_facts(trust),
             "attachedPolicies": attached,
             "inlinePolicies": inline,
-            "adminPolicies": admin,
+            "adminPolicies": admin_found,
             "permissionsBoundary": boundary,
         }
         return facts, unknown
@@ -678,14 +690,26 @@ def _enrich(fetcher: Fetcher, session: Any, job: Job, kinds: frozenset[str]) -> 
         unknown.update((f"{path}.{fact}", reason) for fact, reason in missing.items())
         return facts
 
+    def stand_in(kind: str, source: str) -> str:
+        """The key of an entry for a resource the job names by a value that is not known: the
+        rules on every entry then report unknown for it, instead of passing without it."""
+        key = f"<{source}>"
+        reason = run.opaque.get(source, "is not known")
+        unknown[f"resources.{kind}.{key}"] = f"is not known: {source} {reason}"
+        if source in job.lines:
+            lines[f"resources.{kind}.{key}"] = job.lines[source]
+        return key
+
     def each(source: str, kind: str, get: Callable[[str], Facts]) -> dict[str, Any]:
         """The facts of every resource a list field names, by id."""
-        listed = known(source, f"resources.{kind}")
+        if source in run.opaque:
+            return {stand_in(kind, source): {"id": None}}
+        listed = normalize.get_path(job.document, source)
         found: dict[str, Any] = {}
         for index, item in enumerate(listed if isinstance(listed, list) else ()):
             here = f"{source}.{index}"
             if here in run.opaque:
-                known(here, f"resources.{kind}.{index}")
+                found[stand_in(kind, here)] = {"id": None}
             elif isinstance(item, str) and item and item not in found:
                 found[item] = fetch(f"resources.{kind}.{item}", here, get, item) or {"id": item}
         return found
@@ -708,8 +732,11 @@ def _enrich(fetcher: Fetcher, session: Any, job: Job, kinds: frozenset[str]) -> 
         buckets: dict[str, Any] = {}
         for index, entry in enumerate(run.derived.get("dataUris") or ()):
             name = entry.get("bucket")
-            if not name or f"derived.dataUris.{index}" in (run.derived.get("unknown") or ()):
+            if f"derived.dataUris.{index}" in (run.derived.get("unknown") or ()):
+                buckets[stand_in("buckets", entry["path"])] = {"roles": [entry.get("role")]}
                 continue
+            if not name:
+                continue  # not an s3:// URI: the baseline rules report it
             if name not in buckets:
                 facts = fetch(f"resources.buckets.{name}", entry["path"], run.bucket, name)
                 buckets[name] = {"roles": [], **(facts or {"name": name})}
@@ -722,9 +749,9 @@ def _enrich(fetcher: Fetcher, session: Any, job: Job, kinds: frozenset[str]) -> 
         if "vpcConfig.subnetIds" in job.lines:
             lines["resources.availabilityZones"] = job.lines["vpcConfig.subnetIds"]
         unread = [
-            reason
-            for path, reason in unknown.items()
-            if path == "resources.subnets" or re.fullmatch(r"resources\.subnets\.[^.]+", path)
+            unknown[f"resources.subnets.{key}"]
+            for key in resources["subnets"]
+            if f"resources.subnets.{key}" in unknown
         ]
         if unread and len(zones) < 2:
             unknown["resources.availabilityZones"] = unread[0]
@@ -810,19 +837,26 @@ def connect(connection: Connection) -> tuple[list[aws.Target], str | None]:
             "--deep needs AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID and "
             "AWS_SECRET_ACCESS_KEY, run `aws configure` or `aws sso login`, or pass --profile"
         )
+    if len(set(connection.regions)) > 1:
+        raise CheckerError(
+            "check --deep: give at most one --region (where the resources of jobs whose ARNs "
+            "name no region are read)"
+        )
     region = connection.regions[0] if connection.regions else session.region_name
     targets, failures = aws.open_targets(connection, session, [region or "us-east-1"])
     if failures:
         raise CheckerError(failures[0].message)
+    if connection.assume_roles:
+        targets.append(aws.Target(session))  # for jobs of accounts that no role was given for
     return targets, region
 
 
 def by_account(
     items: Sequence[Job | LoadError], targets: Sequence[aws.Target]
 ) -> list[tuple[Job | LoadError, Any]]:
-    """Each item with the session of its account's role, else the first set of credentials."""
+    """Each item with the session of its account's role, else the caller's credentials."""
     sessions = {target.account: target.session for target in targets}
-    default = targets[0].session if targets else None
+    default = sessions.get(None, targets[0].session if targets else None)
     paired: list[tuple[Job | LoadError, Any]] = []
     for item in items:
         account = (
