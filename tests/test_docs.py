@@ -1,0 +1,97 @@
+"""The documentation keeps up with the code: a page for every rule, an entry for every option."""
+
+from __future__ import annotations
+
+import re
+
+import click
+import pytest
+from conftest import ALL_BUILTIN, REPO
+
+from checker import packs
+from checker.cli import cli
+from checker.policy import load_policy
+from checker.vocabulary import CUSTOM_RULES
+
+DOCS = REPO / "docs"
+
+
+def _rule_ids() -> list[str]:
+    """Every built-in rule, and the rules of the organisation template."""
+    template = REPO / "policies" / "templates" / "org.yaml"
+    ids = [rule.id for rule in load_policy([*ALL_BUILTIN, "builtin:deep"]).rules]
+    ids += re.findall(r"(?m)^  - id: (BMC\d+)$", template.read_text(encoding="utf-8"))
+    return ids
+
+
+@pytest.mark.parametrize("rule_id", _rule_ids())
+def test_every_rule_has_a_page_that_names_it(rule_id: str) -> None:
+    page = DOCS / "rules" / f"{rule_id}.md"
+    assert page.is_file(), f"{page} is missing"
+    first = page.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith(f"# {rule_id}: ")
+    assert packs.rule_doc_url(rule_id).endswith(f"docs/rules/{rule_id}.md")
+
+
+def test_every_rule_page_is_of_a_rule() -> None:
+    pages = {page.stem for page in (DOCS / "rules").glob("*.md")}
+    assert pages == set(_rule_ids())
+
+
+@pytest.mark.parametrize("name", CUSTOM_RULES)
+def test_every_custom_rule_has_a_section(name: str) -> None:
+    text = (DOCS / "policy-language.md").read_text(encoding="utf-8")
+    assert f"### `{name}`" in text
+
+
+def _options(command: click.Command) -> list[str]:
+    return [
+        option
+        for param in command.params
+        if isinstance(param, click.Option)
+        for option in param.opts
+        if option.startswith("--") and option != "--help"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("command", "page"),
+    [("scan", "live.md"), ("get", "live.md"), ("snapshot", "live.md"), ("check", "deep.md")],
+)
+def test_aws_options_are_documented(command: str, page: str) -> None:
+    assert isinstance(cli, click.Group)
+    text = (DOCS / page).read_text(encoding="utf-8") + (REPO / "README.md").read_text(
+        encoding="utf-8"
+    )
+    missing = [option for option in _options(cli.commands[command]) if option not in text]
+    # check's own (non-AWS) options are documented in the README and reports.md.
+    if command == "check":
+        reports = (DOCS / "reports.md").read_text(encoding="utf-8")
+        missing = [option for option in missing if option not in reports]
+    assert missing == []
+
+
+def test_deep_doc_policy_lists_every_api_the_deep_mode_calls() -> None:
+    source = (REPO / "checker" / "sources" / "deep.py").read_text(encoding="utf-8")
+    called = set(re.findall(r'"(kms|iam|s3|s3control|ec2|bedrock)",\s*[\w.]+,\s*"(\w+)"', source))
+    assert called, "no API call found in deep.py: the pattern is stale"
+    text = (DOCS / "deep.md").read_text(encoding="utf-8")
+    for _service, operation in called:
+        assert operation in text, f"{operation} is not in docs/deep.md"
+
+
+def test_docs_do_not_link_to_missing_files() -> None:
+    broken = []
+    for page in [*DOCS.rglob("*.md"), REPO / "README.md"]:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            if not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(REPO)} -> {target}")
+    assert broken == []
+
+
+def test_readme_names_every_command() -> None:
+    assert isinstance(cli, click.Group)
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert [name for name in cli.commands if f"bedrock-checker {name}" not in text] == []
