@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from figures import print_table, progress
+
 from checker.evaluate import evaluate
 from checker.model import Report, Severity
 from checker.policy import load_policy
@@ -567,10 +569,6 @@ def median_seconds(command: list[str], runs: int, cwd: Path) -> tuple[float, lis
 # --------------------------------------------------------------------------------------------
 
 
-def _progress(message: str) -> None:
-    print(f"... {message}", file=sys.stderr, flush=True)
-
-
 def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):,.1f} MiB"
 
@@ -608,11 +606,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"  {forms}")
 
-        _progress("timing the check pipeline")
+        progress("timing the check pipeline")
         rss_before = max_rss_bytes()
         figures = run_check(root)
         rss_after = max_rss_bytes()
-        _progress("measuring peak memory: the pipeline again, under tracemalloc (slower)")
+        progress("measuring peak memory: the pipeline again, under tracemalloc (slower)")
         peak = traced_peak(root)
 
         assert tree.sample_job is not None, "the generator wrote no single-job file"
@@ -626,7 +624,7 @@ def main(argv: list[str] | None = None) -> int:
             "builtin:baseline",
         ]
         floor_cmd = [sys.executable, "-c", "import click, yaml, cerberus"]
-        _progress(f"cold start: {args.cold_runs} + 1 runs of each command")
+        progress(f"cold start: {args.cold_runs} + 1 runs of each command")
         cold, cold_runs, cold_code = median_seconds(check_cmd, args.cold_runs, root)
         floor, floor_runs, _ = median_seconds(floor_cmd, args.cold_runs, root)
     finally:
@@ -675,12 +673,7 @@ def main(argv: list[str] | None = None) -> int:
             f"<= {TARGET_COLD_RATIO:.2f}x  {_verdict(ratio <= TARGET_COLD_RATIO)}",
         ),
     ]
-    width = max(len(r[0]) for r in rows)
-    value_width = max(len(r[1]) for r in rows)
-    print(f"{'figure':<{width}}  {'measured':>{value_width}}  target")
-    print(f"{'-' * width}  {'-' * value_width}  {'-' * 24}")
-    for label, value, target in rows:
-        print(f"{label:<{width}}  {value:>{value_width}}  {target}".rstrip())
+    print_table(rows, "target")
     print()
     print(
         f"Python {platform.python_version()} on {platform.system()} {platform.machine()}, "

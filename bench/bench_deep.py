@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from figures import print_table, progress
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 PACKS = ("builtin:baseline", "builtin:deep")
@@ -437,19 +439,6 @@ def distinct_resources(items: Sequence[Any]) -> Counter[str]:
     return Counter({kind: len(ids) for kind, ids in found.items()})
 
 
-def _progress(message: str) -> None:
-    print(f"... {message}", file=sys.stderr, flush=True)
-
-
-def _table(rows: Sequence[tuple[str, str, str]], heading: str) -> None:
-    width = max(len(r[0]) for r in rows)
-    value_width = max(len(r[1]) for r in rows)
-    print(f"{'figure':<{width}}  {'measured':>{value_width}}  {heading}")
-    print(f"{'-' * width}  {'-' * value_width}  {'-' * 24}")
-    for label, value, note in rows:
-        print(f"{label:<{width}}  {value:>{value_width}}  {note}".rstrip())
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=1000, help="jobs to build (default 1000)")
@@ -474,18 +463,18 @@ def main(argv: list[str] | None = None) -> int:
     concurrency = args.max_concurrency or DEFAULT_CONCURRENCY
     latency = args.latency_ms / 1000
     with mock_aws():
-        _progress(f"creating the account in moto and {args.jobs:,} jobs")
+        progress(f"creating the account in moto and {args.jobs:,} jobs")
         started = time.perf_counter()
         _estate, jobs = build_jobs(args.jobs, args.seed, make_session(0))
         print(f"built {len(jobs):,} jobs in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
-        _progress("enriching every job once, untimed, to warm moto up")
+        progress("enriching every job once, untimed, to warm moto up")
         enrich_all(jobs, make_session(0), concurrency)
-        _progress(f"enriching every job, {args.runs} runs, no added latency")
+        progress(f"enriching every job, {args.runs} runs, no added latency")
         runs = [enrich_all(jobs, make_session(0), concurrency) for _ in range(args.runs)]
-        _progress(f"enriching every job, {args.runs} runs, {args.latency_ms:g} ms per call")
+        progress(f"enriching every job, {args.runs} runs, {args.latency_ms:g} ms per call")
         slow = [enrich_all(jobs, make_session(latency), concurrency) for _ in range(args.runs)]
-        _progress("each combination of resources alone, with a fresh Fetcher")
+        progress("each combination of resources alone, with a fresh Fetcher")
         unshared, combinations = unshared_calls(jobs, make_session(0))
 
         first = runs[0]
@@ -572,7 +561,7 @@ def main(argv: list[str] | None = None) -> int:
             "calls x latency, nothing shared",
         ),
     ]
-    _table(rows, "note")
+    print_table(rows, "note")
     if args.json:
         figures = {
             "jobs": len(jobs),
