@@ -693,8 +693,11 @@ def test_the_account_block_is_read_once_and_only_when_a_bucket_needs_it(setup: S
         ),
     ]
 
-    first, second = enrich(documents, setup.session, kinds=frozenset({"buckets"}))
+    fetcher = deep.Fetcher(aws.Connection(), REGION)
+    first, second = enrich(documents, setup.session, kinds=frozenset({"buckets"}), fetcher=fetcher)
 
+    assert fetcher.calls["s3control:GetPublicAccessBlock"] == 1
+    assert fetcher.calls["s3:GetPublicAccessBlock"] == 4  # one per bucket
     assert len(account_reads) == 1
     assert [params["AccountId"] for params in account_reads] == [ACCOUNT]
     assert (

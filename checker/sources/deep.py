@@ -119,7 +119,7 @@ class Fetcher:
 
     def _count(self, model: Any, **_kwargs: Any) -> None:
         with self._lock:
-            self.calls[f"{model.service_model.signing_name}:{model.name}"] += 1
+            self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
 
     def call(
         self,
