@@ -15,7 +15,7 @@ from typing import Any
 from cerberus.errors import BasicErrorHandler, ValidationError
 
 from checker.model import Finding, FindingStatus, Job, JobResult, LoadError, Origin
-from checker.normalize import GET_RESPONSE, get_path
+from checker.normalize import GET_RESPONSE, get_path, opaque_paths
 from checker.policy import CompiledRule, Policy
 from checker.vocabulary import UNDECIDED, JobValidator
 
@@ -140,11 +140,7 @@ class Evaluator:
 def _opaque(job: Job) -> dict[str, str]:
     """Paths whose values cannot be judged, each with the reason (completing "<path> ...")."""
     document = job.document
-    derived = document.get("derived") or {}
-    opaque = {path: "is not known until apply" for path in derived.get("unknown") or ()}
-    opaque.update(
-        (path, "holds an unresolved placeholder") for path in derived.get("unresolved") or ()
-    )
+    opaque = opaque_paths(document)
     if "tags" not in document and job.kind == GET_RESPONSE:
         opaque["tags"] = "are not in a Get response (--deep, scan and snapshot fetch them)"
     resources = document.get("resources")

@@ -299,6 +299,17 @@ def _get(document: Mapping[str, Any], path: str) -> Any:
     return node
 
 
+def opaque_paths(document: Mapping[str, Any]) -> dict[str, str]:
+    """The paths of values that cannot be judged (derived.unknown and derived.unresolved),
+    each with the reason, worded to complete "<path> ..."."""
+    derived = document.get("derived") or {}
+    opaque = {path: "is not known until apply" for path in derived.get("unknown") or ()}
+    opaque.update(
+        (path, "holds an unresolved placeholder") for path in derived.get("unresolved") or ()
+    )
+    return opaque
+
+
 def get_path(document: Mapping[str, Any], path: str) -> Any:
     """The value at a dotted path (list items by index), or None."""
     return _get(document, path)

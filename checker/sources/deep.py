@@ -279,10 +279,7 @@ class _Job:
         self.derived = derived
         self.account: str | None = derived.get("account")
         self.region: str | None = derived.get("region") or fetcher.default_region
-        self.opaque = {
-            **{path: "is not known until apply" for path in derived.get("unknown") or ()},
-            **{path: "holds an unresolved placeholder" for path in derived.get("unresolved") or ()},
-        }
+        self.opaque = normalize.opaque_paths(job.document)
 
     def call(self, service: str, region: str | None, operation: str, **params: Any) -> Any:
         return self.fetcher.call(self.session, service, region, operation, **params)
