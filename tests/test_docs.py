@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import click
 import pytest
@@ -78,6 +79,18 @@ def test_deep_doc_policy_lists_every_api_the_deep_mode_calls() -> None:
     text = (DOCS / "deep.md").read_text(encoding="utf-8")
     for _service, operation in called:
         assert operation in text, f"{operation} is not in docs/deep.md"
+
+
+def test_the_deep_docs_example_policy_is_valid(tmp_path: Path) -> None:
+    # docs/deep.md builds one policy file from a head block and one block per rule.
+    blocks = re.findall(r"```yaml\n(.*?)```", (DOCS / "deep.md").read_text(encoding="utf-8"), re.S)
+    head = [b for b in blocks if "pack: deep-org" in b]
+    rules = [b for b in blocks if b.startswith("  - id: ORG3")]
+    assert len(head) == 1 and len(rules) == 4
+    policy_file = tmp_path / "deep-org.yaml"
+    policy_file.write_text(head[0] + "".join(rules), encoding="utf-8")
+    policy = load_policy([str(policy_file)])
+    assert [rule.id for rule in policy.rules] == [f"ORG30{n}" for n in range(1, 5)]
 
 
 def test_docs_do_not_link_to_missing_files() -> None:
