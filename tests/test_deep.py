@@ -199,6 +199,22 @@ def test_a_well_configured_job_passes_every_deep_rule(setup: Setup) -> None:
     assert [(p["IpProtocol"], p["FromPort"]) for p in group["egress"]] == [("tcp", 443)]
 
 
+@pytest.mark.parametrize(
+    "vpc",
+    [DELETE, {}, {"subnetIds": [], "securityGroupIds": []}],
+    ids=["no-vpcConfig", "empty-vpcConfig", "empty-lists"],
+)
+def test_the_network_rules_are_not_about_a_job_without_subnets_or_groups(
+    setup: Setup, vpc: Any
+) -> None:
+    # BMC001 judges a missing VPC configuration; the deep rules judge the network it names.
+    [job] = enrich([job_document(setup.world, vpcConfig=vpc)], setup.session)
+
+    verdicts = outcomes(job)
+    assert verdicts == {rule: "passed" for rule in DEEP_RULES[:6]}
+    assert not {"BMC307", "BMC308", "BMC309"} & set(verdicts)
+
+
 def _account_level_block(s: Setup) -> dict[str, Any]:
     s.cloud.bucket("corp-acct-blocked", block=None)
     s.cloud.block_account()

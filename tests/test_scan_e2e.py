@@ -153,3 +153,78 @@ def test_an_unreachable_endpoint_is_one_line_over_http(env: dict[str, str], tmp_
         "cannot reach http://127.0.0.1:9/"
     )
     assert result.stderr.count("\n") == 1
+
+
+def test_scan_deep_over_http(env: dict[str, str], tmp_path: Path) -> None:
+    # Every service on one moto server: Bedrock through --endpoint-url, the services deep mode
+    # reads through AWS_ENDPOINT_URL, as a user would point them at a proxy or an emulator.
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    try:
+        host, port = moto.get_host_and_port()
+        url = f"http://{host}:{port}"
+        session = boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+        )
+        iam = session.client("iam", endpoint_url=url)
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "bedrock.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+        iam.create_role(
+            RoleName="BedrockFT", Path="/service-role/", AssumeRolePolicyDocument=json.dumps(trust)
+        )
+        s3 = session.client("s3", endpoint_url=url)
+        for bucket in ("corp-train", "corp-out"):
+            s3.create_bucket(Bucket=bucket)
+            s3.put_public_access_block(
+                Bucket=bucket,
+                PublicAccessBlockConfiguration=dict.fromkeys(
+                    (
+                        "BlockPublicAcls",
+                        "IgnorePublicAcls",
+                        "BlockPublicPolicy",
+                        "RestrictPublicBuckets",
+                    ),
+                    True,
+                ),
+            )
+        create_job(session.client("bedrock", endpoint_url=url), "deep-job", vpcConfig=None)
+
+        result = bedrock_checker(
+            {**env, "AWS_ENDPOINT_URL": url},
+            tmp_path,
+            "scan",
+            "--deep",
+            "--endpoint-url",
+            url,
+            "--region",
+            "us-east-1",
+            "--job-identifier",
+            "deep-job",  # moto's state is one per process: the other tests' jobs are there too
+            "--rule",
+            "BMC30*",
+            "--format",
+            "json",
+        )
+    finally:
+        moto.stop()
+
+    assert result.returncode == 1, result.stderr
+    [job] = json.loads(result.stdout)["jobs"]
+    statuses = {finding["ruleId"]: finding["status"] for finding in job["findings"]}
+    # The role trusts Bedrock without aws:SourceAccount; the buckets block public access; the
+    # key is one moto invents, so it cannot be read.
+    assert statuses == {
+        "BMC301": "unknown",
+        "BMC302": "unknown",
+        "BMC303": "violated",
+        "BMC306": "violated",
+    }
+    assert job["checkedRules"] == [f"BMC30{n}" for n in range(1, 7)]
