@@ -146,8 +146,9 @@ def _opaque(job: Job) -> dict[str, str]:
     resources = document.get("resources")
     if isinstance(resources, dict):
         # What --deep could not read, with its own reason (the tags' too).
-        unknown = resources.get("unknown") or {}
-        opaque.update((str(path), str(reason)) for path, reason in unknown.items())
+        unknown = resources.get("unknown")
+        if isinstance(unknown, dict):
+            opaque.update((str(path), str(reason)) for path, reason in unknown.items())
     else:
         opaque["resources"] = "were not fetched (run with --deep)"
     return opaque

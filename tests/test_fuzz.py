@@ -815,6 +815,46 @@ def test_every_generated_job_gets_an_outcome_in_every_format(batch) -> None:
     check_markdown(report)
 
 
+DEEP_POLICY = load_policy([*ALL_BUILTIN, "builtin:deep"])
+DEEP_KINDS = ["kmsKey", "role", "buckets", "subnets", "availabilityZones", "securityGroups"]
+# What deep mode could put in a job document, and what it never should: the rules must cope.
+resources_sections = st.fixed_dictionaries(
+    {},
+    optional={
+        **{
+            kind: st.one_of(json_values, st.dictionaries(awkward_text, json_values, max_size=3))
+            for kind in DEEP_KINDS
+        },
+        "unknown": st.one_of(
+            st.dictionaries(st.sampled_from([f"resources.{k}" for k in DEEP_KINDS]), awkward_text),
+            json_values,
+        ),
+    },
+)
+
+
+@given(st.lists(resources_sections, min_size=1, max_size=4))
+def test_any_resources_section_gets_an_outcome_in_every_format(sections) -> None:
+    jobs = []
+    for index, section in enumerate(sections):
+        job = make_job(jobArn=f"{GOOD_JOB['jobArn']}-{index}", jobName=f"job-{index}")
+        document = {**job.document, "resources": without_surrogates(section)}
+        jobs.append(
+            dataclasses.replace(job, document=document, origin=Origin("job.json", 1, index))
+        )
+    results = evaluate(jobs, DEEP_POLICY)
+    assert [result.job for result in results] == jobs
+    for result in results:
+        assert result.error is None
+        event(f"outcome: {result.outcome.value}")
+    report = Report(tuple(results), DEEP_POLICY.rules)
+    render_all(report)
+    expected = expected_counts(report)
+    check_json(report, expected)
+    check_sarif(report, expected)
+    check_junit(report, expected)
+
+
 # ---------------------------------------------------------------------------------------------
 # Property 3: generated policies load or fail with CheckerError, and never crash evaluation
 
