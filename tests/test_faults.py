@@ -9,6 +9,7 @@ and JUnit reports and checks that they agree.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -286,3 +287,69 @@ def test_debug_logs_of_retried_requests_hold_no_secret(
         assert SECRET not in text, where
         assert TOKEN not in text, where
         assert not re.search(r"Signature=(?!\*)", text), where
+
+
+def test_deep_mode_retries_server_errors_and_reads_each_resource_once(
+    upstream: str, make_proxy: Callable[..., FaultProxy], env: dict[str, str], tmp_path: Path
+) -> None:
+    # Every job names the same role and buckets (tests/fixtures/aws/create-job.json). The
+    # proxy fails 60% of the deep mode's requests (IAM, S3) with 5xx or a dropped connection;
+    # botocore retries them, and each resource is still asked for once.
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "bedrock.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+            }
+        ],
+    }
+    iam = session.client("iam", endpoint_url=upstream)
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_role(
+            RoleName="BedrockFT", Path="/service-role/", AssumeRolePolicyDocument=json.dumps(trust)
+        )
+    s3 = session.client("s3", endpoint_url=upstream)
+    for bucket in ("corp-train", "corp-out"):
+        with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+            s3.create_bucket(
+                Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
+            )
+        s3.put_public_access_block(
+            Bucket=bucket,
+            PublicAccessBlockConfiguration=dict.fromkeys(
+                (
+                    "BlockPublicAcls",
+                    "IgnorePublicAcls",
+                    "BlockPublicPolicy",
+                    "RestrictPublicBuckets",
+                ),
+                True,
+            ),
+        )
+    proxy = make_proxy(server_error=0.3, drop=0.3, kinds=frozenset({"other"}), seed=11)
+    out = tmp_path / "out"
+
+    result, elapsed = scan(
+        proxy, out, {**env, "AWS_ENDPOINT_URL": proxy.url}, "--deep", "--max-attempts", "10",
+        "--rule", "BMC30[345]",
+    )  # fmt: skip
+
+    counts = proxy.counts
+    print(
+        f"\n{JOBS} jobs, deep mode under 30% 5xx + 30% drops: {elapsed:.2f} s, "
+        f"{dict(counts.by_outcome)}"
+    )
+    assert result.returncode == 0, result.stderr[-2000:]  # no finding, and nothing unknown
+    report = assert_reports_agree(out, jobs=JOBS, errored=0, findings=0)
+    assert report["summary"]["unknown"] == 0
+    assert counts.by_outcome["server_error"] > 0 and counts.by_outcome["drop"] > 0
+    # GetRole, ListAttachedRolePolicies, ListRolePolicies; GetPublicAccessBlock,
+    # GetBucketEncryption and GetBucketPolicy per bucket: 9 resource reads for 200 jobs.
+    faults = counts.by_outcome["server_error"] + counts.by_outcome["drop"]
+    assert counts.by_kind["other"] == 9 + faults
