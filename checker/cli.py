@@ -613,7 +613,8 @@ _AWS_OPTIONS = [
         default=16,
         show_default=True,
         metavar="N",
-        help="Get calls in flight at once. Example: --max-concurrency 8",
+        help="API calls in flight at once (job fetches, and --deep's resource reads). "
+        "Example: --max-concurrency 8",
     ),
     debug_option,
 ]

@@ -1,15 +1,17 @@
 """Real moto resources for the deep checks (test_deep.py), and botocore event hooks.
 
-``Cloud`` builds resources that pass every deep rule unless told otherwise; ``Cloud.world()``
-builds one complete compliant set: a rotated customer key, a Bedrock-only role with
-least-privilege policies, two blocked and SSE-KMS-encrypted buckets (the ones GOOD_JOB names),
-two private subnets in two zones and a security group that sends HTTPS only. ``deny`` and
-``alter`` change one API's answer on a boto3 session, for what moto cannot do: AccessDenied,
-an AWS-managed key, an attached AWS-managed policy.
+``Cloud`` builds resources (in-process moto) that pass every deep rule unless told otherwise;
+``Cloud.world()`` builds one complete compliant set: a rotated customer key, a Bedrock-only
+role with least-privilege policies, two blocked and SSE-KMS-encrypted buckets (the ones
+GOOD_JOB names), two private subnets in two zones and a security group that sends HTTPS only.
+``deny`` and ``alter`` change one API's answer on a boto3 session, for what moto cannot do:
+AccessDenied, an AWS-managed key, an attached AWS-managed policy. ``serve_role_and_buckets``
+seeds a moto server for the tests over HTTP (test_scan_e2e.py, test_faults.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 from collections.abc import Callable
@@ -271,6 +273,31 @@ def job_document(world: World, name: str = "good-ft-job", **overrides: Any) -> d
         "tags": {"team": "ml"},
     }
     return make_document(**{**fields, **overrides})
+
+
+def serve_role_and_buckets(
+    endpoint_url: str, region: str, trust: dict[str, Any], buckets: tuple[str, ...] = BUCKETS
+) -> None:
+    """On a moto server: the create request's role (with this trust policy) and data buckets,
+    blocking all public access. Idempotent: moto's state is one per process, shared by tests."""
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
+    )
+    iam = session.client("iam", endpoint_url=endpoint_url)
+    try:
+        iam.create_role(
+            RoleName="BedrockFT", Path="/service-role/", AssumeRolePolicyDocument=json.dumps(trust)
+        )
+    except iam.exceptions.EntityAlreadyExistsException:
+        iam.update_assume_role_policy(RoleName="BedrockFT", PolicyDocument=json.dumps(trust))
+    s3 = session.client("s3", endpoint_url=endpoint_url)
+    location = {} if region == "us-east-1" else {"LocationConstraint": region}
+    for bucket in buckets:
+        with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+            s3.create_bucket(
+                Bucket=bucket, **({"CreateBucketConfiguration": location} if location else {})
+            )
+        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=ALL_BLOCKED)
 
 
 def key_id(key_arn: str) -> str:

@@ -9,7 +9,6 @@ and JUnit reports and checks that they agree.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -26,6 +25,7 @@ from typing import Any
 import boto3
 import pytest
 from conftest import fake_aws_env
+from deep_fixtures import bedrock_trust, serve_role_and_buckets
 from faultproxy import FaultProxy, Faults
 from junitparser import Error, JUnitXml
 from moto.server import ThreadedMotoServer
@@ -295,43 +295,7 @@ def test_deep_mode_retries_server_errors_and_reads_each_resource_once(
     # Every job names the same role and buckets (tests/fixtures/aws/create-job.json). The
     # proxy fails 60% of the deep mode's requests (IAM, S3) with 5xx or a dropped connection;
     # botocore retries them, and each resource is still asked for once.
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    )
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "bedrock.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
-            }
-        ],
-    }
-    iam = session.client("iam", endpoint_url=upstream)
-    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
-        iam.create_role(
-            RoleName="BedrockFT", Path="/service-role/", AssumeRolePolicyDocument=json.dumps(trust)
-        )
-    s3 = session.client("s3", endpoint_url=upstream)
-    for bucket in ("corp-train", "corp-out"):
-        with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
-            s3.create_bucket(
-                Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
-            )
-        s3.put_public_access_block(
-            Bucket=bucket,
-            PublicAccessBlockConfiguration=dict.fromkeys(
-                (
-                    "BlockPublicAcls",
-                    "IgnorePublicAcls",
-                    "BlockPublicPolicy",
-                    "RestrictPublicBuckets",
-                ),
-                True,
-            ),
-        )
+    serve_role_and_buckets(upstream, REGION, bedrock_trust())
     proxy = make_proxy(server_error=0.3, drop=0.3, kinds=frozenset({"other"}), seed=11)
     out = tmp_path / "out"
 

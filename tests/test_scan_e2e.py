@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 from conftest import fake_aws_env
+from deep_fixtures import bedrock_trust, serve_role_and_buckets
 from moto.server import ThreadedMotoServer
 from test_aws import ACCOUNT, create_job
 
@@ -163,39 +164,15 @@ def test_scan_deep_over_http(env: dict[str, str], tmp_path: Path) -> None:
     try:
         host, port = moto.get_host_and_port()
         url = f"http://{host}:{port}"
-        session = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+        serve_role_and_buckets(url, "us-east-1", bedrock_trust({}))  # no aws:SourceAccount
+        bedrock = boto3.client(
+            "bedrock",
+            region_name="us-east-1",
+            endpoint_url=url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
         )
-        iam = session.client("iam", endpoint_url=url)
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "bedrock.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
-        iam.create_role(
-            RoleName="BedrockFT", Path="/service-role/", AssumeRolePolicyDocument=json.dumps(trust)
-        )
-        s3 = session.client("s3", endpoint_url=url)
-        for bucket in ("corp-train", "corp-out"):
-            s3.create_bucket(Bucket=bucket)
-            s3.put_public_access_block(
-                Bucket=bucket,
-                PublicAccessBlockConfiguration=dict.fromkeys(
-                    (
-                        "BlockPublicAcls",
-                        "IgnorePublicAcls",
-                        "BlockPublicPolicy",
-                        "RestrictPublicBuckets",
-                    ),
-                    True,
-                ),
-            )
-        create_job(session.client("bedrock", endpoint_url=url), "deep-job", vpcConfig=None)
+        create_job(bedrock, "deep-job", vpcConfig=None)
 
         result = bedrock_checker(
             {**env, "AWS_ENDPOINT_URL": url},

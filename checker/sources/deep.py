@@ -711,20 +711,17 @@ def _enrich(fetcher: Fetcher, session: Any, job: Job, kinds: frozenset[str]) -> 
                 found[item] = fetch(f"resources.{kind}.{item}", here, get, item) or {"id": item}
         return found
 
-    if "kmsKey" in kinds:
-        key = known("outputModelKmsKeyArn", "resources.kmsKey")
-        resources["kmsKey"] = (
-            fetch("resources.kmsKey", "outputModelKmsKeyArn", run.kms_key, key)
-            if isinstance(key, str) and key
-            else None
-        )
-    if "role" in kinds:
-        role = known("roleArn", "resources.role")
-        resources["role"] = (
-            fetch("resources.role", "roleArn", run.role, role)
-            if isinstance(role, str) and role
-            else None
-        )
+    for kind, source, get in (
+        ("kmsKey", "outputModelKmsKeyArn", run.kms_key),
+        ("role", "roleArn", run.role),
+    ):
+        if kind in kinds:
+            named = known(source, f"resources.{kind}")
+            resources[kind] = (
+                fetch(f"resources.{kind}", source, get, named)
+                if isinstance(named, str) and named
+                else None
+            )
     if "buckets" in kinds:
         buckets: dict[str, Any] = {}
         for index, entry in enumerate(run.derived.get("dataUris") or ()):
