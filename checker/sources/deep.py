@@ -274,7 +274,6 @@ class _Job:
     def __init__(self, fetcher: Fetcher, session: Any, job: Job) -> None:
         self.fetcher = fetcher
         self.session = session
-        self.job = job
         derived = job.document.get("derived") or {}
         self.derived = derived
         self.account: str | None = derived.get("account")
@@ -283,6 +282,11 @@ class _Job:
 
     def call(self, service: str, region: str | None, operation: str, **params: Any) -> Any:
         return self.fetcher.call(self.session, service, region, operation, **params)
+
+    def pages(
+        self, service: str, region: str | None, operation: str, key: str, **params: Any
+    ) -> list[Any]:
+        return self.fetcher.pages(self.session, service, region, operation, key, **params)
 
     def once(self, *key: Any, fetch: Callable[[], Any]) -> Any:
         return self.fetcher.once((id(self.session), *key), fetch)
@@ -358,8 +362,7 @@ class _Job:
         admin: list[str] = []
         unread: str | None = None
         try:
-            listed = self.fetcher.pages(
-                self.session,
+            listed = self.pages(
                 "iam",
                 region,
                 "ListAttachedRolePolicies",
@@ -391,9 +394,7 @@ class _Job:
                     admin.append(policy_arn)
             attached.append(policy)
         try:
-            names = self.fetcher.pages(
-                self.session, "iam", region, "ListRolePolicies", "PolicyNames", RoleName=name
-            )
+            names = self.pages("iam", region, "ListRolePolicies", "PolicyNames", RoleName=name)
         except Unreadable as exc:
             names, unread = [], exc.reason
             unknown["inlinePolicies"] = exc.reason
