@@ -135,6 +135,8 @@ class Rule:
     when: Mapping[str, Any] | None = None
     origin: Origin = Origin()
     help_uri: str | None = None
+    # Controls the rule supports, by framework name (checker/frameworks.py).
+    controls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

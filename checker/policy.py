@@ -21,6 +21,8 @@ from cerberus.schema import DefinitionSchema
 
 from checker import packs
 from checker.errors import CheckerError, InputError
+from checker.frameworks import FRAMEWORKS as _KNOWN_FRAMEWORKS
+from checker.frameworks import control_problem
 from checker.model import Origin, Rule, Severity
 from checker.sources.documents import decode, parse_yaml
 from checker.vocabulary import ROOT_READS, JobValidator
@@ -37,6 +39,11 @@ _RULE_SCHEMA: dict[str, Any] = {
     "tags": {"type": "list", "schema": {"type": "string"}},
     "remediation": {"type": "string"},
     "help_uri": {"type": "string"},
+    "controls": {
+        "type": "dict",
+        "keysrules": {"type": "string"},
+        "valuesrules": {"type": "list", "schema": {"type": "string"}},
+    },
     "when": {"type": "dict"},
     "schema": {"type": "dict", "required": True, "empty": False},
 }
@@ -256,6 +263,21 @@ class _TrustedSchema(DefinitionSchema):  # type: ignore[misc]
         pass
 
 
+def _controls(
+    controls: Mapping[str, list[str]], path: str, where: _PolicyFile
+) -> dict[str, tuple[str, ...]]:
+    """A rule's ``controls``: known framework names, each with control ids of its own form."""
+    for framework, ids in controls.items():
+        for index, control in enumerate(ids if framework in _KNOWN_FRAMEWORKS else [None]):
+            problem = control_problem(framework, control)
+            if problem is not None:
+                at = f"{path}.{framework}" + (f".{index}" if control is not None else "")
+                raise CheckerError(
+                    f"{where.shown}:{_line(where.lines, at)}: {_describe(where.data, at)}{problem}"
+                )
+    return {framework: tuple(ids) for framework, ids in controls.items() if ids}
+
+
 def _build_validator(schema: dict[str, Any], path: str, where: _PolicyFile) -> JobValidator:
     if where.builtin:
         # Cerberus validates every schema it is given, the largest part of a one-file run's
@@ -382,6 +404,7 @@ def load_policy(
             schema = _substitute(raw["schema"], variables, f"{base}.schema", policy_file)
             when = _substitute(raw.get("when"), variables, f"{base}.when", policy_file)
             validator = _build_validator(schema, f"{base}.schema", policy_file)
+            controls = _controls(raw.get("controls") or {}, f"{base}.controls", policy_file)
             when_validator = _build_validator(when, f"{base}.when", policy_file) if when else None
             rule = Rule(
                 id=raw["id"],
@@ -396,6 +419,7 @@ def load_policy(
                 origin=Origin(path=policy_file.shown, line=_line(policy_file.lines, base)),
                 help_uri=raw.get("help_uri")
                 or (packs.rule_doc_url(raw["id"]) if policy_file.builtin else None),
+                controls=controls,
             )
             compiled.append(
                 CompiledRule(rule, validator, when_validator, _reads(schema), _reads(when))

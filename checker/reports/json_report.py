@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from checker import __version__
+from checker.frameworks import summarize
 from checker.model import Finding, JobResult, Origin, Report, Rule, WaiverStatus, fingerprint
 from checker.reports.options import RenderOptions
 
@@ -33,6 +34,7 @@ def rule_dict(rule: Rule) -> dict[str, Any]:
         "remediation": rule.remediation,
         "helpUri": rule.help_uri,
         "source": _origin(rule.origin),
+        "controls": {framework: list(ids) for framework, ids in rule.controls.items()},
     }
 
 
@@ -84,7 +86,7 @@ def _job(result: JobResult) -> dict[str, Any]:
     }
 
 
-def to_dict(report: Report) -> dict[str, Any]:
+def to_dict(report: Report, framework: str | None = None) -> dict[str, Any]:
     return {
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "bedrock-checker", "version": __version__},
@@ -97,8 +99,9 @@ def to_dict(report: Report) -> dict[str, Any]:
         "skippedFiles": list(report.skipped_files),
         "waivers": [_waiver(w) for w in report.waivers],
         "baseline": None if report.baseline_gone is None else {"gone": report.baseline_gone},
+        "framework": summarize(report, framework).to_dict() if framework else None,
     }
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return json.dumps(to_dict(report), indent=2, default=str) + "\n"
+    return json.dumps(to_dict(report, options.framework), indent=2, default=str) + "\n"

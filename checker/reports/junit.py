@@ -11,6 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
+from checker.frameworks import describe_controls
 from checker.model import Finding, FindingStatus, JobResult, Report, Rule
 from checker.reports.options import RenderOptions
 
@@ -68,6 +69,16 @@ def _case(suite: ET.Element, classname: str, rule: Rule, findings: list[Finding]
     return "passed"
 
 
+def _properties(suite: ET.Element, rules: list[Rule], framework: str | None) -> None:
+    """One property per applied rule that maps controls (testcases cannot carry properties)."""
+    described = [(rule.id, describe_controls(rule.controls, framework)) for rule in rules]
+    if any(text for _, text in described):
+        properties = ET.SubElement(suite, "properties")
+        for rule_id, text in described:
+            if text:
+                ET.SubElement(properties, "property", name=f"controls {rule_id}", value=text)
+
+
 def render(report: Report, options: RenderOptions) -> str:
     rules = {rule.id: rule for rule in report.rules}
     root = ET.Element("testsuites", name="bedrock-checker")
@@ -88,7 +99,9 @@ def render(report: Report, options: RenderOptions) -> str:
             by_rule: dict[str, list[Finding]] = defaultdict(list)
             for finding in result.findings:
                 by_rule[finding.rule.id].append(finding)
-            for rule_id in dict.fromkeys([*result.checked, *by_rule]):
+            applied = list(dict.fromkeys([*result.checked, *by_rule]))
+            _properties(suite, [rules[rule_id] for rule_id in applied], options.framework)
+            for rule_id in applied:
                 outcome = _case(suite, name, rules[rule_id], by_rule.get(rule_id, []))
                 counts["tests"] += 1
                 if outcome == "failed":

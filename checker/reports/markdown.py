@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from checker.frameworks import ControlSummary, summarize
 from checker.model import FindingStatus, JobResult, Report
 from checker.reports.options import RenderOptions
 
@@ -21,6 +22,42 @@ def _where(result: JobResult, line: int | None = None) -> str:
 
 def _rule_link(rule_id: str, help_uri: str | None) -> str:
     return f"[{rule_id}]({help_uri})" if help_uri else rule_id
+
+
+def control_section(summary: ControlSummary) -> list[str]:
+    """A heading, the counts per status and one table row per control."""
+    counts = summary.counts()
+    lines = [
+        f"### Controls: {summary.framework.title} (`{summary.framework.name}`)",
+        "",
+        f"{counts['controls']} controls: {counts['failing']} failing, {counts['unknown']} unknown, "
+        f"{counts['waived']} waived, {counts['passing']} passing, "
+        f"{counts['not-evaluated']} not evaluated.",
+        "",
+        "| Control | Status | Failing rules | Unknown | Waived | Passing | Not evaluated "
+        "| Jobs failing |",
+        "|---|---|---|---|---|---|---|---:|",
+    ]
+    for control in summary.controls:
+        cells = [
+            ", ".join(rules) or "-"
+            for rules in (
+                control.failing,
+                control.unknown,
+                control.waived,
+                control.passing,
+                control.not_evaluated,
+            )
+        ]
+        lines.append(
+            f"| {_cell(control.control)} | {control.status} | {' | '.join(cells)} "
+            f"| {control.failing_jobs} |"
+        )
+    if summary.unmapped_rules:
+        unmapped = ", ".join(summary.unmapped_rules)
+        lines += ["", f"Rules with no control in this framework: {unmapped}."]
+    lines.append("")
+    return lines
 
 
 def render(report: Report, options: RenderOptions) -> str:
@@ -45,6 +82,8 @@ def render(report: Report, options: RenderOptions) -> str:
             f"{report.baseline_gone} no longer present.",
             "",
         ]
+    if options.framework:
+        lines += control_section(summarize(report, options.framework))
     active = [(r, f) for r, f in report.findings() if f.suppression is None]
     if active:
         lines += [

@@ -16,3 +16,5 @@ class RenderOptions:
     sarif_anchor: str = "README.md"
     sarif_category: str | None = None
     sarif_include_suppressed: bool = False
+    # A framework name of checker.frameworks.FRAMEWORKS: add its per-control summary.
+    framework: str | None = None

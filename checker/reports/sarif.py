@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from checker import __version__
+from checker.frameworks import summarize
 from checker.model import (
     Finding,
     FindingStatus,
@@ -38,7 +39,14 @@ def _clip(text: str, limit: int = _TEXT_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _rule(rule: Rule) -> dict[str, Any]:
+def _tags(rule: Rule, framework: str | None) -> list[str]:
+    """The rule's tags, then its controls as FRAMEWORK/CONTROL; GitHub keeps 20 tags a rule."""
+    names = [framework] if framework else list(rule.controls)
+    controls = [f"{name}/{control}" for name in names for control in rule.controls.get(name, ())]
+    return [*rule.tags, *controls][:20]
+
+
+def _rule(rule: Rule, framework: str | None) -> dict[str, Any]:
     help_uri = rule.help_uri or f"{DOCS_URL}policy-language.md"
     help_text = f"{rule.description}\n\nFix: {rule.remediation or 'see the rule documentation'}"
     help_markdown = (
@@ -56,10 +64,11 @@ def _rule(rule: Rule) -> dict[str, Any]:
         "properties": {
             # GitHub treats a rule tagged "security" as a security rule ranked by
             # security-severity; cost and promotion rules are not security rules.
-            "tags": list(rule.tags)[:20],
+            "tags": _tags(rule, framework),
             "security-severity": _SECURITY_SEVERITY[rule.severity],
             "precision": "high",
             "pack": rule.pack,
+            "controls": {name: list(ids) for name, ids in rule.controls.items()},
         },
     }
 
@@ -251,7 +260,7 @@ def render(report: Report, options: RenderOptions) -> str:
                 "version": __version__,
                 "semanticVersion": __version__,
                 "informationUri": DOCS_URL.rsplit("/blob/", 1)[0],
-                "rules": [_rule(rule) for rule in rules],
+                "rules": [_rule(rule, options.framework) for rule in rules],
             }
         },
         "automationDetails": {"id": f"{_category(report, options)}/"},
@@ -275,5 +284,7 @@ def render(report: Report, options: RenderOptions) -> str:
             ],
         },
     }
+    if options.framework:
+        run["properties"]["framework"] = summarize(report, options.framework).to_dict()
     document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(document, indent=2) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from checker.frameworks import ControlSummary, summarize
 from checker.model import FindingStatus, JobResult, Outcome, Report
 from checker.reports.options import RenderOptions
 
@@ -103,11 +104,52 @@ def waiver_warnings(report: Report) -> list[str]:
     return lines
 
 
+def control_lines(summary: ControlSummary, color: bool) -> list[str]:
+    """The per-control summary: one line per control with its rules by status."""
+    counts = summary.counts()
+    lines = [
+        _paint(
+            f"{summary.framework.name} ({summary.framework.title}): {counts['controls']} controls: "
+            f"{counts['failing']} failing, {counts['unknown']} unknown, {counts['waived']} waived, "
+            f"{counts['passing']} passing, {counts['not-evaluated']} not evaluated",
+            "bold",
+            color,
+        )
+    ]
+    width = max((len(c.control) for c in summary.controls), default=0)
+    styles = {"failing": "failed", "unknown": "unknown", "waived": "waived", "passing": "passed"}
+    for control in summary.controls:
+        groups = [
+            (label, rules)
+            for label, rules in (
+                ("failing", control.failing),
+                ("unknown", control.unknown),
+                ("waived", control.waived),
+                ("passing", control.passing),
+                ("not evaluated", control.not_evaluated),
+            )
+            if rules
+        ]
+        detail = "; ".join(f"{label}: {', '.join(rules)}" for label, rules in groups)
+        jobs = control.failing_jobs
+        if jobs:
+            detail += f" ({jobs} job{'s' if jobs != 1 else ''} failing)"
+        status = _paint(f"{control.status:<13}", styles.get(control.status, "dim"), color)
+        lines.append(f"  {control.control:<{width}}  {status} {detail}")
+    if summary.unmapped_rules:
+        unmapped = ", ".join(summary.unmapped_rules)
+        lines.append(_paint(f"  rules with no control here: {unmapped}", "dim", color))
+    return lines
+
+
 def render(report: Report, options: RenderOptions) -> str:
     color = options.color
     lines: list[str] = []
     for result in report.results:
         lines.extend(_job_lines(result, color))
+    if options.framework:
+        lines.append("")
+        lines.extend(control_lines(summarize(report, options.framework), color))
     lines.extend(_paint(w, "warning", color) for w in waiver_warnings(report))
     lines.append("")
     lines.append(_paint(summary_line(report), "bold", color))
