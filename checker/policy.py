@@ -24,7 +24,7 @@ from checker.errors import CheckerError, InputError
 from checker.frameworks import FRAMEWORKS as _KNOWN_FRAMEWORKS
 from checker.frameworks import control_problem
 from checker.model import Origin, Rule, Severity
-from checker.sources.documents import decode, parse_yaml
+from checker.parsing import decode, parse_yaml
 from checker.vocabulary import ROOT_READS, JobValidator
 
 DEFAULT_POLICIES = ("builtin:baseline",)

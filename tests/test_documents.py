@@ -1,4 +1,4 @@
-"""checker/sources/documents.py: safe JSON/YAML parsing that remembers the line of every key."""
+"""checker/parsing.py: safe JSON/YAML parsing that remembers the line of every key."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from checker.errors import InputError
-from checker.sources import documents
+from checker import parsing
 
 
-def _parse_yaml(text: str, **options: bool) -> list[documents.ParsedDocument]:
-    return list(documents.parse_yaml(textwrap.dedent(text), **options))
+def _parse_yaml(text: str, **options: bool) -> list[parsing.ParsedDocument]:
+    return list(parsing.parse_yaml(textwrap.dedent(text), **options))
 
 
 def _run_isolated(code: str, timeout: float = 20) -> str:
@@ -25,7 +25,7 @@ def _run_isolated(code: str, timeout: float = 20) -> str:
         "import resource\n"
         "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
         "from checker.errors import InputError\n"
-        "from checker.sources import documents\n"
+        "from checker import parsing\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", prelude + textwrap.dedent(code)],
@@ -60,7 +60,7 @@ def test_json_line_map_covers_keys_nested_keys_and_list_items() -> None:
         }
         """)
 
-    parsed = documents.parse_json(text)
+    parsed = parsing.parse_json(text)
 
     assert parsed.data["vpcConfig"]["subnetIds"] == ["subnet-a", "subnet-b"]
     assert parsed.line == 1
@@ -95,7 +95,7 @@ def test_json_keys_that_also_appear_as_string_values_keep_their_own_lines() -> N
         }
         """)
 
-    parsed = documents.parse_json(text)
+    parsed = parsing.parse_json(text)
 
     assert parsed.data["note"] == 'a,"roleArn": {['
     assert parsed.lines == {
@@ -117,15 +117,15 @@ def test_json_keys_that_also_appear_as_string_values_keep_their_own_lines() -> N
 def test_json_array_items_are_numbered_from_the_root() -> None:
     text = '[\n  {"jobName": "a"},\n\n  {"jobName": "b"}\n]\n'
 
-    parsed = documents.parse_json(text)
+    parsed = parsing.parse_json(text)
 
     assert parsed.lines == {"0": 2, "0.jobName": 2, "1": 4, "1.jobName": 4}
-    assert documents.group_lines(parsed.lines) == {"0": {"jobName": 2}, "1": {"jobName": 4}}
+    assert parsing.group_lines(parsed.lines) == {"0": {"jobName": 2}, "1": {"jobName": 4}}
 
 
 def test_invalid_json_names_line_and_column() -> None:
     with pytest.raises(InputError) as caught:
-        documents.parse_json('{\n  "jobName": "a",\n  "roleArn": ,\n}')
+        parsing.parse_json('{\n  "jobName": "a",\n  "roleArn": ,\n}')
 
     assert caught.value.message == "invalid JSON: Expecting value (line 3, column 14)"
     assert caught.value.line == 3
@@ -283,7 +283,7 @@ def test_python_tags_are_refused_and_nothing_runs(
 def test_json_lines_yield_one_document_per_non_blank_line() -> None:
     text = '{"jobName": "a"}\n\n  \n{"jobName": "b"}\n{"jobName": "c"}'
 
-    docs = list(documents.parse_json_lines(text))
+    docs = list(parsing.parse_json_lines(text))
 
     assert [(d.data["jobName"], d.line) for d in docs] == [("a", 1), ("b", 4), ("c", 5)]
 
@@ -291,9 +291,9 @@ def test_json_lines_yield_one_document_per_non_blank_line() -> None:
 def test_json_lines_error_names_the_bad_line() -> None:
     text = '{"jobName": "a"}\n{"jobName": "b"}\n{"jobName": }\n'
 
-    *good, bad = documents.parse_json_lines(text)
+    *good, bad = parsing.parse_json_lines(text)
 
-    assert [d.data["jobName"] for d in good if isinstance(d, documents.ParsedDocument)] == [
+    assert [d.data["jobName"] for d in good if isinstance(d, parsing.ParsedDocument)] == [
         "a",
         "b",
     ]
@@ -313,7 +313,7 @@ def test_json_lines_error_names_the_bad_line() -> None:
     ],
 )
 def test_looks_like_json_lines(text: str, expected: bool) -> None:
-    assert documents.looks_like_json_lines(text) is expected
+    assert parsing.looks_like_json_lines(text) is expected
 
 
 # ---------------------------------------------------------------------------------------------
@@ -321,14 +321,14 @@ def test_looks_like_json_lines(text: str, expected: bool) -> None:
 
 
 def test_decode_strips_a_utf8_bom() -> None:
-    assert documents.decode(b'\xef\xbb\xbf{"jobName": "caf\xc3\xa9"}') == '{"jobName": "café"}'
+    assert parsing.decode(b'\xef\xbb\xbf{"jobName": "caf\xc3\xa9"}') == '{"jobName": "café"}'
 
 
 def test_decode_reports_offset_and_line_of_invalid_utf8() -> None:
     raw = b'{\n  "jobName": "a",\n  "roleArn": "caf\xe9"\n}'
 
     with pytest.raises(InputError) as caught:
-        documents.decode(raw)
+        parsing.decode(raw)
 
     assert caught.value.message == "not valid UTF-8: byte 0xe9 at offset 37 (line 3)"
     assert caught.value.line == 3
@@ -337,7 +337,7 @@ def test_decode_reports_offset_and_line_of_invalid_utf8() -> None:
 
 def test_decode_refuses_binary() -> None:
     with pytest.raises(InputError, match=r"^binary file, not a text document$"):
-        documents.decode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR jobName")
+        parsing.decode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR jobName")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -345,18 +345,18 @@ def test_decode_refuses_binary() -> None:
 
 
 def test_depth_limit_allows_64_levels_and_refuses_65() -> None:
-    ok = documents.parse_json("[" * 64 + "]" * 64)
+    ok = parsing.parse_json("[" * 64 + "]" * 64)
     assert ok.lines["0" + ".0" * 62] == 1
 
     with pytest.raises(InputError) as caught:
-        documents.parse_json('{"a": ' + "[" * 64 + "]" * 64 + "}")
+        parsing.parse_json('{"a": ' + "[" * 64 + "]" * 64 + "}")
     assert caught.value.message == "document is nested more than 64 levels deep"
 
 
 def test_check_depth_counts_every_level_down_to_the_scalars() -> None:
-    documents.check_depth({"a": [{"b": 1}]}, limit=4)
+    parsing.check_depth({"a": [{"b": 1}]}, limit=4)
     with pytest.raises(InputError, match="more than 3 levels deep"):
-        documents.check_depth({"a": [{"b": 1}]}, limit=3)
+        parsing.check_depth({"a": [{"b": 1}]}, limit=3)
 
 
 def test_deep_yaml_is_refused_with_the_line_of_the_first_level_too_deep() -> None:
@@ -379,7 +379,7 @@ def test_deep_yaml_is_refused_with_the_line_of_the_first_level_too_deep() -> Non
 )
 def test_json_nested_10000_levels_is_a_clean_input_error(text: str) -> None:
     with pytest.raises(InputError, match="nested more than 64 levels deep"):
-        documents.parse_json(text)
+        parsing.parse_json(text)
 
 
 def test_yaml_nested_far_past_the_c_stack_is_a_clean_input_error() -> None:
@@ -389,7 +389,7 @@ def test_yaml_nested_far_past_the_c_stack_is_a_clean_input_error() -> None:
         for text in ("v: " + "[" * n + "]" * n, "- " * n + "x", "? " * n + "x",
                      "v: " + "{a: " * n + "1" + "}" * n):
             try:
-                list(documents.parse_yaml(text))
+                list(parsing.parse_yaml(text))
             except InputError as exc:
                 print(exc.message)
         """)
@@ -421,7 +421,7 @@ def test_billion_laughs_is_refused_quickly_without_eating_memory() -> None:
         import time
         start = time.perf_counter()
         try:
-            list(documents.parse_yaml({BILLION_LAUGHS!r}))
+            list(parsing.parse_yaml({BILLION_LAUGHS!r}))
         except InputError as exc:
             print(exc.message)
         print(time.perf_counter() - start)
@@ -445,7 +445,7 @@ def test_alias_bomb_inside_a_mapping_key_is_refused_quickly() -> None:
     out = _run_isolated(
         f"""\
         try:
-            list(documents.parse_yaml({text!r}))
+            list(parsing.parse_yaml({text!r}))
         except InputError as exc:
             print(exc.message)
         """,

@@ -16,7 +16,8 @@ from typing import Any, BinaryIO
 from checker import normalize
 from checker.errors import InputError
 from checker.model import Job, LoadError, Origin
-from checker.sources import documents, terraform
+from checker import parsing
+from checker.sources import terraform
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 WALK_SUFFIXES = (".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".tf", ".tfstate")
@@ -121,7 +122,7 @@ def read_bytes(raw: bytes, shown: str, *, explicit: bool, suffix: str = "") -> l
     try:
         if not raw.strip():
             raise InputError("empty file")
-        text = documents.decode(raw)
+        text = parsing.decode(raw)
         items = list(_jobs_in_text(text, shown, suffix))
     except InputError as exc:
         return [LoadError(Origin(path=shown, line=exc.line or 1), exc.message)]
@@ -147,16 +148,16 @@ def _jobs_in_text(text: str, shown: str, suffix: str) -> Iterator[Item]:
             yield _terraform_job(attributes, set(), tf_lines, origin, address, normalize.TERRAFORM)
         return
     stripped = text.lstrip()
-    parsed: list[documents.ParsedDocument | InputError]
+    parsed: list[parsing.ParsedDocument | InputError]
     if stripped[:1] in ("{", "["):
         try:
-            parsed = [documents.parse_json(text)]
+            parsed = [parsing.parse_json(text)]
         except InputError:
-            if not documents.looks_like_json_lines(text):
+            if not parsing.looks_like_json_lines(text):
                 raise
-            parsed = list(documents.parse_json_lines(text))
+            parsed = list(parsing.parse_json_lines(text))
     else:
-        parsed = list(documents.parse_yaml(text))
+        parsed = list(parsing.parse_yaml(text))
     for index, document in enumerate(parsed):
         position = index if len(parsed) > 1 else None
         if isinstance(document, InputError):
@@ -166,7 +167,7 @@ def _jobs_in_text(text: str, shown: str, suffix: str) -> Iterator[Item]:
 
 
 def _jobs_in_document(
-    parsed: documents.ParsedDocument, shown: str, doc_index: int | None
+    parsed: parsing.ParsedDocument, shown: str, doc_index: int | None
 ) -> Iterator[Item]:
     data = parsed.data
     if terraform.is_plan_or_state(data):
@@ -185,7 +186,7 @@ def _jobs_in_document(
             yield _terraform_job(attributes, set(), own, origin, address, normalize.TERRAFORM)
         return
     if isinstance(data, list):
-        groups = documents.group_lines(parsed.lines)
+        groups = parsing.group_lines(parsed.lines)
         for index, element in enumerate(data):
             line = parsed.lines.get(str(index), parsed.line)
             yield from _api_job(element, groups.get(str(index), {}), Origin(shown, line, index))
