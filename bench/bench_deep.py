@@ -3,7 +3,7 @@
 Creates a realistic account in moto (in-process, fake credentials, us-east-1): a few KMS keys,
 service roles, data buckets, subnets and security groups that every job shares, as in a real
 account. Builds N file jobs naming them (Get responses and create requests, parsed and
-normalised as `check` reads files), then times `checker.sources.deep.enrich` with every kind of
+normalised as `check` reads files), then times `checker.enrich.enrich` with every kind of
 resource and evaluates the result against builtin:baseline and builtin:deep. Prints the API
 calls per job against what they would be if no job shared a resource, and the enrichment time
 with an added latency per call against the same calls made one after the other.
@@ -376,8 +376,8 @@ class Run:
 
 
 def enrich_all(jobs: Sequence[Any], session: Any, concurrency: int) -> Run:
-    from checker.sources.connection import Connection
-    from checker.sources.deep import KINDS, Fetcher, enrich
+    from checker.aws.connection import Connection
+    from checker.enrich import KINDS, Fetcher, enrich
 
     connection = Connection(regions=(REGION,), max_concurrency=concurrency)
     fetcher = Fetcher(connection, REGION)
@@ -455,10 +455,10 @@ def main(argv: list[str] | None = None) -> int:
     from moto import mock_aws
 
     from checker import normalize
+    from checker.aws.connection import DEFAULT_CONCURRENCY
     from checker.evaluate import evaluate
     from checker.model import Job
     from checker.policy import load_policy
-    from checker.sources.connection import DEFAULT_CONCURRENCY
 
     concurrency = args.max_concurrency or DEFAULT_CONCURRENCY
     latency = args.latency_ms / 1000

@@ -82,6 +82,31 @@ class Policy:
     def rules(self) -> tuple[Rule, ...]:
         return tuple(c.rule for c in self.compiled)
 
+    def reads(self) -> frozenset[str] | None:
+        """Every document path a loaded rule (its schema or its ``when``) reads, as
+        ``CompiledRule.reads`` spells them; None when some rule may read anything.
+
+        The one answer to "what does this policy read?": the tag fetch and deep mode's choice
+        of resources ask it, as the verdict cache asks each rule's own ``reads``.
+        """
+        found: set[str] = set()
+        for compiled in self.compiled:
+            for reads in (compiled.reads, compiled.when_reads):
+                if reads is None:
+                    return None
+                found.update(reads)
+        return frozenset(found)
+
+    def reads_under(self, field: str) -> bool:
+        """True when a loaded rule may read ``field`` or anything inside it."""
+        reads = self.reads()
+        if reads is None:
+            return True
+        return any(
+            head == field or head.startswith(f"{field}.")
+            for head in (path.partition("#")[0] for path in reads)
+        )
+
 
 @dataclass
 class _PolicyFile:
@@ -337,9 +362,7 @@ def _field_reads(schema: Mapping[str, Any], prefix: str, found: set[str]) -> Non
     for key, rules in schema.items():
         path = f"{prefix}{key}"
         nested = rules.get("schema") if isinstance(rules, dict) else None
-        if _skeleton_only(rules):
-            found.add(f"{path}#skeleton")
-        elif (
+        if (
             isinstance(rules, dict)
             and rules.get("type") == "dict"
             and isinstance(nested, dict)
@@ -348,6 +371,8 @@ def _field_reads(schema: Mapping[str, Any], prefix: str, found: set[str]) -> Non
         ):
             found.add(f"{path}#type")
             _field_reads(nested, f"{path}.", found)
+        elif _skeleton_only(rules):
+            found.add(f"{path}#skeleton")
         else:
             found.add(path)
 

@@ -1,4 +1,4 @@
-"""checker.sources.aws: listing, filters, pagination, regions, models, tags, faults, redaction.
+"""checker.sources.bedrock and checker.aws: listing, filters, pagination, regions, models, tags, faults, redaction.
 
 AWS is moto in-process (`mock_aws`). Fields moto does not return (customizationConfig,
 statusDetails, invocationLogsConfig, a real KMS key) come through botocore's Stubber. Throttling,
@@ -33,11 +33,14 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from moto.bedrock.models import bedrock_backends
 
+from checker.aws import redact as aws_redact
+from checker.aws import session as aws_session
+from checker.aws.connection import Connection
 from checker.errors import CheckerError
 from checker.evaluate import evaluate
 from checker.model import Job, LoadError
 from checker.policy import load_policy
-from checker.sources import aws
+from checker.sources import bedrock as bedrock_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "aws"
 CREATE_JOB: dict[str, Any] = json.loads((FIXTURES / "create-job.json").read_text())
@@ -170,8 +173,10 @@ class Wire:
 def wire(monkeypatch: pytest.MonkeyPatch) -> Wire:
     """A Wire on every session the scanner makes."""
     injected = Wire()
-    real = aws.make_session
-    monkeypatch.setattr(aws, "make_session", lambda profile: injected.attach_session(real(profile)))
+    real = aws_session.make_session
+    monkeypatch.setattr(
+        aws_session, "make_session", lambda profile: injected.attach_session(real(profile))
+    )
     return injected
 
 
@@ -182,8 +187,10 @@ def bedrock() -> Iterator[Any]:
 
 
 def scan(*regions: str, with_tags: bool = False, **selection: Any) -> list[Job | LoadError]:
-    connection = aws.Connection(regions=regions or ("us-east-1",))
-    return aws.read_jobs(connection, aws.Selection(**selection), with_tags=with_tags)
+    connection = Connection(regions=regions or ("us-east-1",))
+    return bedrock_source.read_jobs(
+        connection, bedrock_source.Selection(**selection), with_tags=with_tags
+    )
 
 
 def names(items: list[Job | LoadError]) -> list[str | None]:
@@ -302,14 +309,14 @@ def test_the_default_region_comes_from_the_environment(
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     create_job(bedrock, "ft-job")
 
-    items = aws.read_jobs(aws.Connection(), aws.Selection(), with_tags=False)
+    items = bedrock_source.read_jobs(Connection(), bedrock_source.Selection(), with_tags=False)
 
     assert names(items) == ["ft-job"]
 
 
 def test_no_region_at_all_is_a_configuration_error(bedrock: Any) -> None:
     with pytest.raises(CheckerError, match="no AWS region: pass --region"):
-        aws.read_jobs(aws.Connection(), aws.Selection(), with_tags=False)
+        bedrock_source.read_jobs(Connection(), bedrock_source.Selection(), with_tags=False)
 
 
 @pytest.mark.parametrize("region", ["us_east_1", "US-EAST-1", "useast1"])
@@ -389,9 +396,9 @@ def test_a_model_without_a_job_is_an_error_result() -> None:
             },
             {"modelIdentifier": "imported-model"},
         )
-        [item] = aws.collect(
-            [aws.Scope(client, "us-east-1")],
-            aws.Selection(model_identifiers=("imported-model",)),
+        [item] = bedrock_source.collect(
+            [bedrock_source.Scope(client, "us-east-1")],
+            bedrock_source.Selection(model_identifiers=("imported-model",)),
             with_tags=False,
             workers=1,
         )
@@ -433,13 +440,13 @@ def test_tags_are_fetched_only_when_a_rule_reads_them(
     tag_policy = load_policy([str(policy_file)])
     builtin = load_policy(["builtin:baseline", "builtin:promotion", "builtin:cost"])
 
-    assert aws.policy_reads_tags(tag_policy) is True
-    assert aws.policy_reads_tags(builtin) is False
+    assert tag_policy.reads_under("tags") is True
+    assert builtin.reads_under("tags") is False
 
-    scan(with_tags=aws.policy_reads_tags(builtin))
+    scan(with_tags=builtin.reads_under("tags"))
     assert wire.count("ListTagsForResource") == 0
 
-    items = scan(with_tags=aws.policy_reads_tags(tag_policy))
+    items = scan(with_tags=tag_policy.reads_under("tags"))
     assert wire.count("ListTagsForResource") == 2
     tags = {item.name: item.document["tags"] for item in items if isinstance(item, Job)}
     assert tags == {"tagged": {"team": "search"}, "untagged": {"owner": "ml"}}
@@ -461,7 +468,7 @@ def test_a_when_that_reads_tags_counts_too(tmp_path: Path) -> None:
     policy = load_policy([str(policy_file)])
     assert policy.compiled[0].when_reads is not None
     assert any(p.startswith("tags") for p in policy.compiled[0].when_reads)
-    assert aws.policy_reads_tags(policy) is True
+    assert policy.reads_under("tags") is True
 
 
 # -- Fields moto does not model: botocore's Stubber ------------------------------------------
@@ -503,12 +510,15 @@ def test_fields_moto_drops_survive_normalisation_and_are_evaluated() -> None:
             {"tags": [{"key": "team", "value": "search"}]},
             {"resourceARN": document["jobArn"]},
         )
-        [item] = aws.collect(
-            [aws.Scope(client, "us-east-1")], aws.Selection(), with_tags=True, workers=1
+        [item] = bedrock_source.collect(
+            [bedrock_source.Scope(client, "us-east-1")],
+            bedrock_source.Selection(),
+            with_tags=True,
+            workers=1,
         )
         stubber.assert_no_pending_responses()
 
-    assert isinstance(item, aws.FetchedJob)
+    assert isinstance(item, bedrock_source.FetchedJob)
     assert item.document() == {**document, "tags": {"team": "search"}}  # ISO strings again
     job = item.to_job()
     assert job.document["derived"]["kmsKeyForm"] == "key-arn"
@@ -566,9 +576,9 @@ def test_throttling_that_passes_is_retried_by_botocore(bedrock: Any, wire: Wire)
 def test_max_attempts_reaches_botocore(bedrock: Any, wire: Wire) -> None:
     create_job(bedrock, "busy")
     wire.fail("GetModelCustomizationJob", (429, "ThrottlingException"))
-    connection = aws.Connection(regions=("us-east-1",), max_attempts=5)
+    connection = Connection(regions=("us-east-1",), max_attempts=5)
 
-    [item] = aws.read_jobs(connection, aws.Selection(), with_tags=False)
+    [item] = bedrock_source.read_jobs(connection, bedrock_source.Selection(), with_tags=False)
 
     assert isinstance(item, LoadError)
     assert "ThrottlingException" in item.message
@@ -653,17 +663,17 @@ def test_rejected_credentials_are_one_configuration_error(
 
 
 def test_an_unknown_profile_is_a_configuration_error() -> None:
-    connection = aws.Connection(regions=("us-east-1",), profile="nope")
+    connection = Connection(regions=("us-east-1",), profile="nope")
     with pytest.raises(CheckerError, match="--profile nope: no such profile"):
-        aws.read_jobs(connection, aws.Selection(), with_tags=False)
+        bedrock_source.read_jobs(connection, bedrock_source.Selection(), with_tags=False)
 
 
 def test_an_unreachable_endpoint_is_a_configuration_error() -> None:
-    connection = aws.Connection(
+    connection = Connection(
         regions=("us-east-1",), endpoint_url="http://127.0.0.1:9", max_attempts=1
     )
     with pytest.raises(CheckerError, match=r"cannot reach http://127\.0\.0\.1:9/"):
-        aws.read_jobs(connection, aws.Selection(), with_tags=False)
+        bedrock_source.read_jobs(connection, bedrock_source.Selection(), with_tags=False)
 
 
 # -- Clients, concurrency, roles ---------------------------------------------------------------
@@ -676,7 +686,7 @@ def test_one_client_per_region_shared_by_the_threads(
         create_job(bedrock, f"us-{index}")
     create_job(boto3.client("bedrock", region_name="eu-west-1"), "eu-0")
     made: list[Any] = []
-    real = aws.make_session
+    real = aws_session.make_session
 
     def counting(profile: str | None) -> Any:
         session = real(profile)
@@ -689,10 +699,10 @@ def test_one_client_per_region_shared_by_the_threads(
         session.client = client
         return session
 
-    monkeypatch.setattr(aws, "make_session", counting)
-    connection = aws.Connection(regions=("us-east-1", "eu-west-1"), max_concurrency=32)
+    monkeypatch.setattr(aws_session, "make_session", counting)
+    connection = Connection(regions=("us-east-1", "eu-west-1"), max_concurrency=32)
 
-    items = aws.read_jobs(connection, aws.Selection(), with_tags=False)
+    items = bedrock_source.read_jobs(connection, bedrock_source.Selection(), with_tags=False)
 
     assert len(items) == 7
     assert [c.meta.region_name for c in made] == ["us-east-1", "eu-west-1"]
@@ -716,9 +726,11 @@ def test_the_retry_mode_is_botocores(
     if environment:
         monkeypatch.setenv("AWS_RETRY_MODE", environment)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "7")
-    connection = aws.Connection(retry_mode=option, cli_read_timeout=0, cli_connect_timeout=2.5)
+    connection = Connection(retry_mode=option, cli_read_timeout=0, cli_connect_timeout=2.5)
 
-    [scope] = aws.open_scopes(connection, [aws.Target(aws.make_session(None))], ["us-east-1"])
+    [scope] = bedrock_source.open_scopes(
+        connection, [aws_session.Target(aws_session.make_session(None))], ["us-east-1"]
+    )
 
     config = scope.client.meta.config
     assert config.retries["mode"] == expected
@@ -730,9 +742,9 @@ def test_get_calls_run_in_parallel_within_the_bound(bedrock: Any, wire: Wire) ->
     for index in range(12):
         create_job(bedrock, f"job-{index}")
     wire.delay = 0.05
-    connection = aws.Connection(regions=("us-east-1",), max_concurrency=4)
+    connection = Connection(regions=("us-east-1",), max_concurrency=4)
 
-    items = aws.read_jobs(connection, aws.Selection(), with_tags=False)
+    items = bedrock_source.read_jobs(connection, bedrock_source.Selection(), with_tags=False)
 
     assert len(names(items)) == 12
     assert wire.most_in_flight == 4
@@ -742,9 +754,11 @@ def test_progress_reports_every_job(bedrock: Any) -> None:
     for index in range(3):
         create_job(bedrock, f"job-{index}")
     seen: list[tuple[int, int]] = []
-    connection = aws.Connection(regions=("us-east-1",))
+    connection = Connection(regions=("us-east-1",))
 
-    aws.read_jobs(connection, aws.Selection(), with_tags=False, progress=lambda *p: seen.append(p))
+    bedrock_source.read_jobs(
+        connection, bedrock_source.Selection(), with_tags=False, progress=lambda *p: seen.append(p)
+    )
 
     assert seen[-1] == (3, 3)
     assert all(done <= total for done, total in seen)
@@ -770,8 +784,8 @@ def test_roles_are_assumed_to_scan_other_accounts(bedrock: Any) -> None:
     theirs = create_job(bedrock_client_as(role), "their-job")
     create_job(bedrock, "our-job")
 
-    connection = aws.Connection(regions=("us-east-1",), assume_roles=(role,))
-    [job] = aws.read_jobs(connection, aws.Selection(), with_tags=False)
+    connection = Connection(regions=("us-east-1",), assume_roles=(role,))
+    [job] = bedrock_source.read_jobs(connection, bedrock_source.Selection(), with_tags=False)
 
     assert isinstance(job, Job)
     assert job.arn == theirs
@@ -784,9 +798,9 @@ def test_a_role_that_cannot_be_assumed_is_an_error_beside_the_other_accounts(
     denied = "arn:aws:iam::444455556666:role/BedrockAudit"
     allowed = "arn:aws:iam::111122223333:role/BedrockAudit"
     wire.fail("AssumeRole", (403, "AccessDenied"), where="444455556666")
-    connection = aws.Connection(regions=("us-east-1", "eu-west-1"), assume_roles=(denied, allowed))
+    connection = Connection(regions=("us-east-1", "eu-west-1"), assume_roles=(denied, allowed))
 
-    items = aws.read_jobs(connection, aws.Selection(), with_tags=False)
+    items = bedrock_source.read_jobs(connection, bedrock_source.Selection(), with_tags=False)
 
     assert [
         (item.origin.region, item.message) for item in items if isinstance(item, LoadError)
@@ -803,10 +817,10 @@ def test_a_role_that_cannot_be_assumed_is_an_error_beside_the_other_accounts(
 def test_no_role_assumed_at_all_is_one_configuration_error(bedrock: Any, wire: Wire) -> None:
     role = "arn:aws:iam::444455556666:role/BedrockAudit"
     wire.fail("AssumeRole", (403, "AccessDenied"))
-    connection = aws.Connection(regions=("us-east-1",), assume_roles=(role,))
+    connection = Connection(regions=("us-east-1",), assume_roles=(role,))
 
     with pytest.raises(CheckerError) as raised:
-        aws.read_jobs(connection, aws.Selection(), with_tags=False)
+        bedrock_source.read_jobs(connection, bedrock_source.Selection(), with_tags=False)
 
     assert str(raised.value) == (
         f"us-east-1 (account 444455556666): cannot assume role {role}: AccessDenied: injected{HINT}"
@@ -828,9 +842,9 @@ def test_a_name_found_in_one_region_and_denied_in_another_reports_both(
 
 
 def test_a_role_arn_must_be_a_role_arn(bedrock: Any, wire: Wire) -> None:
-    connection = aws.Connection(regions=("us-east-1",), assume_roles=("arn:aws:iam::1:role/x",))
+    connection = Connection(regions=("us-east-1",), assume_roles=("arn:aws:iam::1:role/x",))
     with pytest.raises(CheckerError, match="--assume-role arn:aws:iam::1:role/x: not an IAM role"):
-        aws.read_jobs(connection, aws.Selection(), with_tags=False)
+        bedrock_source.read_jobs(connection, bedrock_source.Selection(), with_tags=False)
 
 
 # -- Debug logs never show a secret --------------------------------------------------------
@@ -857,7 +871,7 @@ SIGNATURE = "fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024"
     ],
 )
 def test_the_redactor_masks_every_secret_form(line: str) -> None:
-    redacted = aws.redact(line)
+    redacted = aws_redact.redact(line)
     for secret in (SECRET, TOKEN, SIGNATURE):
         assert secret not in redacted
     assert "***" in redacted
@@ -903,8 +917,8 @@ def test_redaction_is_installed_once_per_handler(monkeypatch: pytest.MonkeyPatch
     root = logging.getLogger()
     root.addHandler(handler)
     try:
-        aws.install_redaction()
-        aws.install_redaction()
+        aws_redact.install_redaction()
+        aws_redact.install_redaction()
     finally:
         root.removeHandler(handler)
-    assert sum(isinstance(f, aws.SecretRedactor) for f in handler.filters) == 1
+    assert sum(isinstance(f, aws_redact.SecretRedactor) for f in handler.filters) == 1

@@ -43,12 +43,14 @@ from junitparser import JUnitXml
 from moto import mock_aws
 from test_aws import aws_env, create_job
 
+import checker.enrich as enrich_stage
+from checker.aws import session as aws_session
+from checker.aws.connection import Connection
 from checker.cli import cli
 from checker.evaluate import evaluate
 from checker.model import Finding, Job
 from checker.packs import template_text
 from checker.policy import Policy, load_policy
-from checker.sources import aws, deep
 from checker.sources.files import read_paths
 
 DEEP = load_policy(["builtin:deep"])
@@ -92,7 +94,7 @@ def setup(cloud: Cloud) -> Setup:
 def cli_session(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[Any], Any]], None]:
     """Register a hook run on every boto3 session the CLI makes (e.g. ``deny`` on it)."""
     hooks: list[Callable[[Any], Any]] = []
-    real = aws.make_session
+    real = aws_session.make_session
 
     def make(profile: str | None) -> Any:
         session = real(profile)
@@ -100,7 +102,7 @@ def cli_session(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[Any], An
             hook(session)
         return session
 
-    monkeypatch.setattr(aws, "make_session", make)
+    monkeypatch.setattr(aws_session, "make_session", make)
     return hooks.append
 
 
@@ -110,14 +112,14 @@ def enrich(
     *,
     kinds: frozenset[str] | None = None,
     default_region: str | None = REGION,
-    fetcher: deep.Fetcher | None = None,
+    fetcher: enrich_stage.Fetcher | None = None,
 ) -> list[Job]:
     """The documents as jobs with their resources section, read as ``check --deep`` does."""
     jobs = [make_job(document) for document in documents]
-    items = deep.enrich(
+    items = enrich_stage.enrich(
         [(job, session) for job in jobs],
-        deep.needs(DEEP) if kinds is None else kinds,
-        aws.Connection(),
+        enrich_stage.needs(DEEP) if kinds is None else kinds,
+        Connection(),
         default_region=default_region,
         fetcher=fetcher,
     )
@@ -611,7 +613,7 @@ def test_bmc310_is_unknown_for_a_get_response_without_deep(org_policy: Path) -> 
     [finding] = findings(job, "BMC310", policy)
     assert finding.status.value == "unknown"
     assert "are not in a Get response" in finding.message
-    assert deep.needs(policy) == frozenset({"tags"})
+    assert enrich_stage.needs(policy) == frozenset({"tags"})
 
 
 def _get_response_file(bedrock: Any, name: str, tags: dict[str, str]) -> Path:
@@ -650,7 +652,7 @@ def test_check_deep_fetches_the_tags_of_get_response_files(cloud: Cloud, org_pol
 
 
 def test_resources_shared_by_jobs_are_fetched_once(setup: Setup) -> None:
-    fetcher = deep.Fetcher(aws.Connection(), REGION)
+    fetcher = enrich_stage.Fetcher(Connection(), REGION)
     documents = [job_document(setup.world, f"job-{n}") for n in range(6)]
 
     jobs = enrich(documents, setup.session, fetcher=fetcher)
@@ -678,7 +680,7 @@ def test_resources_shared_by_jobs_are_fetched_once(setup: Setup) -> None:
 
 
 def test_a_customer_policy_shared_by_roles_is_read_once(setup: Setup) -> None:
-    fetcher = deep.Fetcher(aws.Connection(), REGION)
+    fetcher = enrich_stage.Fetcher(Connection(), REGION)
     policy_arn = setup.cloud.attach("BedrockFT", "shared-data", DATA_ACCESS)
     other = setup.cloud.role("Second", managed={})
     setup.cloud.iam.attach_role_policy(RoleName="Second", PolicyArn=policy_arn)
@@ -709,7 +711,7 @@ def test_the_account_block_is_read_once_and_only_when_a_bucket_needs_it(setup: S
         ),
     ]
 
-    fetcher = deep.Fetcher(aws.Connection(), REGION)
+    fetcher = enrich_stage.Fetcher(Connection(), REGION)
     first, second = enrich(documents, setup.session, kinds=frozenset({"buckets"}), fetcher=fetcher)
 
     assert fetcher.calls["s3control:GetPublicAccessBlock"] == 1
@@ -754,12 +756,12 @@ def test_bucket_reads_expect_the_jobs_account_as_owner(setup: Setup) -> None:
 def test_only_the_kinds_the_loaded_rules_read_are_needed(
     select: list[str], kinds: set[str]
 ) -> None:
-    assert deep.needs(load_policy(["builtin:deep"], select=select)) == kinds
+    assert enrich_stage.needs(load_policy(["builtin:deep"], select=select)) == kinds
 
 
 def test_the_deep_pack_fetches_no_tags(setup: Setup) -> None:
     # No deep rule reads tags: a Get response without them is not worth a ListTagsForResource.
-    fetcher = deep.Fetcher(aws.Connection(), REGION)
+    fetcher = enrich_stage.Fetcher(Connection(), REGION)
 
     [job] = enrich([job_document(setup.world, tags=DELETE)], setup.session, fetcher=fetcher)
 
@@ -769,10 +771,13 @@ def test_the_deep_pack_fetches_no_tags(setup: Setup) -> None:
 
 def test_a_policy_reading_only_the_key_calls_only_kms(setup: Setup) -> None:
     policy = load_policy(["builtin:deep"], select=["BMC301"])
-    fetcher = deep.Fetcher(aws.Connection(), REGION)
+    fetcher = enrich_stage.Fetcher(Connection(), REGION)
 
     [job] = enrich(
-        [job_document(setup.world)], setup.session, kinds=deep.needs(policy), fetcher=fetcher
+        [job_document(setup.world)],
+        setup.session,
+        kinds=enrich_stage.needs(policy),
+        fetcher=fetcher,
     )
 
     assert set(fetcher.calls) == {"kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:GetKeyPolicy"}
@@ -997,8 +1002,8 @@ def test_a_terraform_key_known_only_after_apply_is_unknown(setup: Setup, write_f
     [job] = read_paths([str(write_file("plan.json", plan))]).items
     assert isinstance(job, Job)
 
-    [enriched] = deep.enrich(
-        [(job, setup.session)], deep.needs(DEEP), aws.Connection(), default_region=None
+    [enriched] = enrich_stage.enrich(
+        [(job, setup.session)], enrich_stage.needs(DEEP), Connection(), default_region=None
     )
 
     assert isinstance(enriched, Job)
@@ -1032,8 +1037,8 @@ resource "aws_bedrock_custom_model" "planned" {{
     [job] = read_paths([str(write_file("main.tf", resource))]).items
     assert isinstance(job, Job)
 
-    [enriched] = deep.enrich(
-        [(job, setup.session)], deep.needs(DEEP), aws.Connection(), default_region=REGION
+    [enriched] = enrich_stage.enrich(
+        [(job, setup.session)], enrich_stage.needs(DEEP), Connection(), default_region=REGION
     )
 
     assert isinstance(enriched, Job)
@@ -1068,7 +1073,7 @@ def test_tags_that_deep_mode_could_not_read_say_why(setup: Setup, org_policy: Pa
     document = job_document(setup.world, tags=DELETE)
     policy = load_policy([str(org_policy)], select=["BMC310"])
 
-    [job] = enrich([document], setup.session, kinds=deep.needs(policy))
+    [job] = enrich([document], setup.session, kinds=enrich_stage.needs(policy))
 
     [finding] = findings(job, "BMC310", policy)
     assert finding.status.value == "unknown"
@@ -1076,7 +1081,7 @@ def test_tags_that_deep_mode_could_not_read_say_why(setup: Setup, org_policy: Pa
 
 
 def test_the_tags_client_uses_the_bedrock_endpoint_url(setup: Setup) -> None:
-    fetcher = deep.Fetcher(aws.Connection(endpoint_url="http://127.0.0.1:9"), REGION)
+    fetcher = enrich_stage.Fetcher(Connection(endpoint_url="http://127.0.0.1:9"), REGION)
 
     bedrock = fetcher.client(setup.session, "bedrock", REGION)
     kms = fetcher.client(setup.session, "kms", REGION)
@@ -1099,7 +1104,7 @@ def test_check_deep_takes_one_region(write_file) -> None:
 
 def test_jobs_of_accounts_without_a_role_use_the_callers_credentials(setup: Setup) -> None:
     role = f"arn:aws:iam::{OTHER_ACCOUNT}:role/audit"
-    targets, _ = deep.connect(aws.Connection(assume_roles=(role,)))
+    targets, _ = enrich_stage.connect(Connection(assume_roles=(role,)))
     own = make_job(job_document(setup.world))
     other = make_job(
         {
@@ -1108,7 +1113,7 @@ def test_jobs_of_accounts_without_a_role_use_the_callers_credentials(setup: Setu
         }
     )
 
-    pairs = deep.by_account([own, other], targets)
+    pairs = enrich_stage.by_account([own, other], targets)
 
     assert [target.account for target in targets] == [OTHER_ACCOUNT, None]
     assert pairs[1][1] is targets[0].session
@@ -1359,7 +1364,7 @@ def test_the_deep_pack_without_deep_never_imports_boto3(write_file) -> None:
         from checker.cli import cli
         args = ["check", {str(path)!r}, "--policy", "builtin:deep", "--format", "json"]
         code = cli.main(args, standalone_mode=False)
-        heavy = ("boto3", "botocore", "checker.sources.deep")
+        heavy = ("boto3", "botocore", "checker.enrich")
         loaded = sorted(m for m in heavy if m in sys.modules)
         print(f"exit={{code}} loaded={{loaded}}", file=sys.stderr)
         """)

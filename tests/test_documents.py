@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.errors import InputError
 from checker import parsing
+from checker.errors import InputError
 
 
 def _parse_yaml(text: str, **options: bool) -> list[parsing.ParsedDocument]:

@@ -19,8 +19,9 @@ import yaml
 from click.testing import CliRunner, Result
 from test_aws import ACCOUNT, Wire, bedrock_client_as, create_job, set_status, wire  # noqa: F401  (wire: a fixture)
 
-from checker.cli import _ProgressBar, cli
-from checker.sources import aws
+from checker.aws import session as aws_session
+from checker.cli import cli
+from checker.cli.output import ProgressBar
 
 # Every test runs with the fake environment of test_aws (no profile, fake keys, no metadata).
 pytestmark = pytest.mark.usefixtures("_environment")
@@ -59,7 +60,7 @@ class ClientSpy:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[dict[str, Any]] = []
-        real = aws.make_session
+        real = aws_session.make_session
 
         def make(profile: str | None) -> Any:
             session = real(profile)
@@ -72,7 +73,7 @@ class ClientSpy:
             session.client = client
             return session
 
-        monkeypatch.setattr(aws, "make_session", make)
+        monkeypatch.setattr(aws_session, "make_session", make)
 
     @property
     def bedrock(self) -> dict[str, Any]:
@@ -693,8 +694,8 @@ def test_every_option_has_help_with_an_example(command: str) -> None:
 
 def test_the_cli_module_does_not_import_the_aws_source() -> None:
     code = (
-        "import sys, checker.cli; "
-        "print(sorted(m for m in ('checker.sources.aws', 'boto3', 'botocore') if m in sys.modules))"
+        "import sys, checker.cli, checker.pipeline; print(sorted(m for m in "
+        "('checker.sources.bedrock', 'checker.enrich', 'boto3', 'botocore') if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
@@ -723,7 +724,7 @@ def test_the_progress_bar_shows_on_a_terminal_past_a_handful(
     monkeypatch.setattr(sys, "stderr", terminal)
     ctx = cli.make_context("bedrock-checker", ["rules"])
 
-    with _ProgressBar(ctx) as progress:
+    with ProgressBar(ctx) as progress:
         assert progress is not None
         progress(0, 3)
         assert terminal.text == ""  # a handful: no bar
@@ -743,5 +744,5 @@ def test_the_progress_bar_is_silent_in_ci_and_in_pipes(
         monkeypatch.setenv("CI", "true")
     ctx = cli.make_context("bedrock-checker", ["rules"])
 
-    with _ProgressBar(ctx) as progress:
+    with ProgressBar(ctx) as progress:
         assert progress is None

@@ -1,9 +1,14 @@
-"""Report formats: one module each, ``render(report, options) -> str``; the CLI writes files."""
+"""Report formats: one module each, ``render(report, options) -> str``; the CLI writes files.
+
+A new format is its module plus one entry in ``FORMATS``: with ``option_help`` it gets its own
+``--NAME FILE`` option on check and scan; with ``console`` it is a choice of ``--format``.
+"""
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from checker.model import Report
 from checker.reports.options import RenderOptions
@@ -11,22 +16,43 @@ from checker.reports.options import RenderOptions
 Renderer = Callable[[Report, RenderOptions], str]
 
 
-def _lazy(module: str) -> Renderer:
-    """A format's render function, imported on first use: a run pays only for what it writes."""
+@dataclass(frozen=True)
+class Format:
+    """A report format: its module (imported on first use, so a run pays only for what it
+    writes), the help of its ``--NAME FILE`` option, and whether ``--format`` offers it."""
 
-    def render(report: Report, options: RenderOptions) -> str:
-        function: Renderer = importlib.import_module(f"checker.reports.{module}").render
+    module: str
+    option_help: str | None = None
+    console: bool = False
+
+    def __call__(self, report: Report, options: RenderOptions) -> str:
+        function: Renderer = importlib.import_module(f"checker.reports.{self.module}").render
         return function(report, options)
 
-    return render
 
-
-FORMATS: dict[str, Renderer] = {
-    "text": _lazy("text"),
-    "json": _lazy("json_report"),
-    "sarif": _lazy("sarif"),
-    "junit": _lazy("junit"),
-    "markdown": _lazy("markdown"),
+FORMATS: dict[str, Format] = {
+    "text": Format("text", console=True),
+    "json": Format(
+        "json_report",
+        "Also write the JSON report to FILE ('-' for stdout). Example: --json r.json",
+        console=True,
+    ),
+    "sarif": Format(
+        "sarif",
+        "Also write SARIF 2.1.0 for GitHub code scanning to FILE ('-' for stdout). "
+        "Example: --sarif results.sarif",
+    ),
+    "junit": Format(
+        "junit", "Also write JUnit XML to FILE ('-' for stdout). Example: --junit junit.xml"
+    ),
+    "markdown": Format(
+        "markdown",
+        "Also write a Markdown summary to FILE ('-' for stdout), e.g. for a PR "
+        "comment. Example: --markdown summary.md",
+    ),
 }
+# The formats with a --NAME FILE option of their own, in the order --help lists them.
+FILE_FORMATS = tuple(name for name, spec in FORMATS.items() if spec.option_help)
+CONSOLE_FORMATS = tuple(name for name, spec in FORMATS.items() if spec.console)
 
-__all__ = ["FORMATS", "RenderOptions"]
+__all__ = ["CONSOLE_FORMATS", "FILE_FORMATS", "FORMATS", "Format", "RenderOptions"]

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from checker import normalize
+from checker import normalize, parsing
 from checker.errors import InputError
 from checker.model import Job, LoadError, Origin
-from checker import parsing
 from checker.sources import terraform
 
 MAX_FILE_BYTES = 64 * 1024 * 1024

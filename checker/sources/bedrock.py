@@ -11,46 +11,35 @@ them.
 from __future__ import annotations
 
 import datetime
-import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from checker import __version__, normalize
+from checker import normalize
+from checker.aws import session as aws_session
+from checker.aws.connection import DEFAULT_CONCURRENCY, Connection
+from checker.aws.errors import error_code, error_text, is_unreachable, scope_message
+from checker.aws.redact import install_redaction
+from checker.aws.responses import plain
+from checker.aws.session import (
+    ScopeFailure,
+    Target,
+    check_region,
+    client_config,
+    no_profile,
+    open_targets,
+    regions,
+    verify_option,
+)
 from checker.errors import CheckerError
 from checker.model import Job, LoadError, Origin
-from checker.sources.connection import DEFAULT_CONCURRENCY, Connection
-
-if TYPE_CHECKING:
-    from checker.policy import Policy
 
 DEFAULT_PAGE_SIZE = 100
-RETRY_MODES = ("standard", "adaptive")
-SESSION_NAME = "bedrock-checker"
-
-# What a user may type: us-east-1, eu-central-2, us-gov-west-1, cn-north-1.
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/.+$")
 _JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9+\-.])*$")
 _NOT_FOUND = "ResourceNotFoundException"
-# Error codes that say the credentials themselves are bad: every call will fail alike.
-_CREDENTIAL_CODES = frozenset(
-    {
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "InvalidClientTokenId",
-        "UnrecognizedClientException",
-        "InvalidSignatureException",
-        "SignatureDoesNotMatch",
-        "IncompleteSignature",
-        "MissingAuthenticationTokenException",
-        "AuthFailure",
-        "RequestExpired",
-    }
-)
 
 Progress = Callable[[int, int], None]  # (jobs fetched, jobs found so far)
 
@@ -112,24 +101,6 @@ class Scope:
 
 
 @dataclass(frozen=True)
-class ScopeFailure:
-    """An account or region that could not be listed or reached at all."""
-
-    region: str
-    account: str | None
-    message: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.region} (account {self.account})" if self.account else self.region
-
-    def to_error(self) -> LoadError:
-        """An error result keyed by the region (the message names the account, if known)."""
-        account = f"account {self.account}: " if self.account else ""
-        return LoadError(Origin(region=self.region), f"{account}{self.message}")
-
-
-@dataclass(frozen=True)
 class FetchedJob:
     """A GetModelCustomizationJob response (ISO timestamps, no ResponseMetadata) and its tags."""
 
@@ -166,43 +137,32 @@ class FetchedJob:
 Fetched = FetchedJob | LoadError
 
 
-def policy_reads_tags(policy: Policy) -> bool:
-    """True when a loaded rule (its schema or its ``when``) may look at the job's tags."""
-    for compiled in policy.compiled:
-        for reads in (compiled.reads, compiled.when_reads):
-            if reads is None:
-                return True  # a cross-field rule: it may read anything
-            for path in reads:
-                head = path.partition("#")[0]
-                if head == "tags" or head.startswith("tags."):
-                    return True
-    return False
-
-
 def read_jobs(
     connection: Connection,
     selection: Selection,
     *,
     with_tags: bool,
     progress: Progress | None = None,
-    deep: frozenset[str] | None = None,
-    deep_progress: Progress | None = None,
 ) -> list[Job | LoadError]:
-    """The selected jobs, normalised; the ones that could not be fetched as error results.
+    """The selected jobs, normalised; the ones that could not be fetched as error results."""
+    pairs = read_jobs_and_sessions(connection, selection, with_tags=with_tags, progress=progress)
+    return [item for item, _ in pairs]
 
-    With ``deep`` (the kinds of resource the rules read), each job's resources are then read
-    with the credentials that found the job (see checker/sources/deep.py).
-    """
+
+def read_jobs_and_sessions(
+    connection: Connection,
+    selection: Selection,
+    *,
+    with_tags: bool,
+    progress: Progress | None = None,
+) -> list[tuple[Job | LoadError, Any]]:
+    """``read_jobs``, each item with the boto3 session that found it (None for an error):
+    deep mode reads a job's resources with the credentials that found the job."""
     fetched = fetch(connection, selection, with_tags=with_tags, progress=progress)
-    pairs = [
+    return [
         (item.to_job(), item.session) if isinstance(item, FetchedJob) else (item, None)
         for item in fetched
     ]
-    if deep is None:
-        return [item for item, _ in pairs]
-    from checker.sources import deep as deep_checks
-
-    return deep_checks.enrich(pairs, deep, connection, progress=deep_progress)
 
 
 def fetch(
@@ -226,143 +186,32 @@ def fetch(
         normalize.parse_arn(i) is None
         for i in (*selection.job_identifiers, *selection.model_identifiers)
     )
-    session = make_session(connection.profile)
-    regions = _regions(connection, session) if needs_named_regions else ()
-    every_region = [*regions, *(r for r in arn_regions if r not in regions)]
+    session = aws_session.make_session(connection.profile)
+    wanted = regions(connection, session) if needs_named_regions else ()
+    every_region = [*wanted, *(r for r in arn_regions if r not in wanted)]
     targets, failures = (
         open_targets(connection, session, every_region) if every_region else ([], [])
     )
     scopes = open_scopes(connection, targets, every_region)
     return collect(
-        [scope for scope in scopes if scope.region in regions],
+        [scope for scope in scopes if scope.region in wanted],
         selection,
         with_tags=with_tags,
         workers=connection.max_concurrency,
         progress=progress,
-        extra_scopes=[scope for scope in scopes if scope.region not in regions],
+        extra_scopes=[scope for scope in scopes if scope.region not in wanted],
         failures=failures,
     )
 
 
-def make_session(profile: str | None) -> Any:
-    """A boto3 session: the usual environment and credential chain, or a named profile."""
-    import boto3
-    from botocore.exceptions import ProfileNotFound
-
-    try:
-        return boto3.session.Session(profile_name=profile)
-    except ProfileNotFound as exc:
-        raise _no_profile(exc, profile) from exc
-
-
-def _no_profile(exc: Exception, given: str | None) -> CheckerError:
-    if given:
-        return CheckerError(f"--profile {given}: no such profile in the AWS config files")
-    name = getattr(exc, "kwargs", {}).get("profile")
-    return CheckerError(
-        f"profile {name} (from AWS_PROFILE): no such profile in the AWS config files"
-    )
-
-
-def _regions(connection: Connection, session: Any) -> tuple[str, ...]:
-    from botocore.exceptions import ProfileNotFound
-
-    regions = tuple(dict.fromkeys(connection.regions))
-    if not regions:
-        try:
-            default = session.region_name
-        except ProfileNotFound as exc:
-            raise _no_profile(exc, connection.profile) from exc
-        if not default:
-            raise CheckerError(
-                "no AWS region: pass --region (repeatable), or set AWS_REGION or a region "
-                "in the profile"
-            )
-        regions = (default,)
-    return regions
-
-
-def client_config(connection: Connection, session: Any, region: str | None) -> Any:
-    from botocore import UNSIGNED
-    from botocore.config import Config
-
-    configured = session._session.get_config_variable("retry_mode")
-    mode = connection.retry_mode or (configured if configured in RETRY_MODES else "standard")
-    retries: dict[str, Any] = {"mode": mode}
-    if connection.max_attempts is not None:
-        retries["total_max_attempts"] = connection.max_attempts
-    options: dict[str, Any] = {
-        "region_name": region,
-        "retries": retries,
-        # One pooled connection per worker, so that threads never wait for a connection.
-        "max_pool_connections": max(connection.max_concurrency, 10),
-        "user_agent_extra": f"bedrock-checker/{__version__}",
-    }
-    # The AWS CLI's convention: 0 means no timeout.
-    if connection.cli_read_timeout is not None:
-        options["read_timeout"] = connection.cli_read_timeout or None
-    if connection.cli_connect_timeout is not None:
-        options["connect_timeout"] = connection.cli_connect_timeout or None
-    if connection.no_sign_request:
-        options["signature_version"] = UNSIGNED
-    return Config(**options)
-
-
-def verify_option(connection: Connection) -> bool | str | None:
-    if connection.no_verify_ssl:
-        import warnings
-
-        from urllib3.exceptions import InsecureRequestWarning
-
-        warnings.filterwarnings("ignore", category=InsecureRequestWarning)
-        return False
-    return connection.ca_bundle
-
-
-@dataclass(frozen=True)
-class Target:
-    """One set of credentials: the caller's, or an assumed role's (with its account)."""
-
-    session: Any
-    account: str | None = None
-
-
-def open_targets(
-    connection: Connection, session: Any, regions: Sequence[str]
-) -> tuple[list[Target], list[ScopeFailure]]:
-    """The caller's session, or a session for each --assume-role (a failed role: per region)."""
-    from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
-
-    if not connection.assume_roles:
-        return [Target(session)], []
-    targets: list[Target] = []
-    failures: list[ScopeFailure] = []
-    for role_arn in dict.fromkeys(connection.assume_roles):
-        match = _ROLE_ARN.match(role_arn)
-        if match is None:
-            raise CheckerError(f"--assume-role {role_arn}: not an IAM role ARN")
-        if connection.no_sign_request:
-            raise CheckerError("--assume-role cannot be combined with --no-sign-request")
-        try:
-            assumed = _assume(connection, session, role_arn, regions[0] if regions else None)
-            targets.append(Target(assumed, match.group(1)))
-        except ProfileNotFound as exc:
-            raise _no_profile(exc, connection.profile) from exc
-        except (ClientError, BotoCoreError) as exc:
-            message = _scope_message(exc, f"cannot assume role {role_arn}")
-            failures.extend(ScopeFailure(r, match.group(1), message) for r in regions)
-    return targets, failures
-
-
 def open_scopes(
-    connection: Connection, targets: Sequence[Target], regions: Sequence[str]
+    connection: Connection, targets: Sequence[Target], names: Sequence[str]
 ) -> list[Scope]:
     """One Bedrock client per region for each target."""
     from botocore.exceptions import ProfileNotFound
 
-    for region in regions:
-        if not _REGION.match(region):
-            raise CheckerError(f"--region {region}: not an AWS region name (e.g. us-east-1)")
+    for region in names:
+        check_region(region)
     try:
         return [
             Scope(
@@ -378,29 +227,10 @@ def open_scopes(
                 target.session,
             )
             for target in targets
-            for region in regions
+            for region in names
         ]
     except ProfileNotFound as exc:
-        raise _no_profile(exc, connection.profile) from exc
-
-
-def _assume(connection: Connection, session: Any, role_arn: str, region: str | None) -> Any:
-    """A session holding the role's temporary credentials (one hour, not refreshed)."""
-    import boto3
-
-    # STS keeps its usual endpoint (AWS_ENDPOINT_URL_STS applies): --endpoint-url is Bedrock's.
-    sts = session.client(
-        "sts",
-        region_name=region,
-        verify=verify_option(connection),
-        config=client_config(connection, session, region),
-    )
-    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME)["Credentials"]
-    return boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
+        raise no_profile(exc, connection.profile) from exc
 
 
 # -- Fetching -----------------------------------------------------------------------------
@@ -522,7 +352,7 @@ def _list_and_submit(
             run.reachable = True
         except (ClientError, BotoCoreError) as exc:
             run.reachable = run.reachable or listed > 0
-            run.fail(scope, _scope_message(exc, "cannot list model customization jobs"))
+            run.fail(scope, scope_message(exc, "cannot list model customization jobs"))
     return futures
 
 
@@ -555,17 +385,6 @@ def _fetched(scope: Scope, response: Mapping[str, Any], with_tags: bool) -> Fetc
         listed = scope.client.list_tags_for_resource(resourceARN=response["jobArn"])
         tags = {str(t["key"]): str(t.get("value", "")) for t in listed.get("tags") or ()}
     return FetchedJob(response, scope.region, tags, scope.session)
-
-
-def plain(value: Any) -> Any:
-    """The response as JSON-like data: timestamps become ISO 8601 strings."""
-    if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    return value
 
 
 def _look_up_all(
@@ -621,8 +440,8 @@ def _look_up(scope: Scope, kind: str, identifier: str, with_tags: bool) -> Any:
     except (ClientError, BotoCoreError) as exc:
         if error_code(exc) == _NOT_FOUND:
             return _Miss(scope)
-        if _is_unreachable(exc):
-            return _Down(scope, _scope_message(exc, f"cannot look up {kind} {identifier}"))
+        if is_unreachable(exc):
+            return _Down(scope, scope_message(exc, f"cannot look up {kind} {identifier}"))
         return _job_error(scope, kind, identifier, arn, exc)
 
 
@@ -677,78 +496,6 @@ def _combine(
     return []  # every scope was unreachable: reported once per scope
 
 
-# -- Errors -------------------------------------------------------------------------------
-
-
-def error_code(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code") or type(exc).__name__)
-    return type(exc).__name__
-
-
-def error_text(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        message = response.get("Error", {}).get("Message") or ""
-        return f"{error_code(exc)}: {message}".rstrip(": ")
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _is_unreachable(exc: Exception) -> bool:
-    """Bad credentials or no connection: every call to this scope would fail the same way."""
-    from botocore.exceptions import ConnectionError as BotoConnectionError
-    from botocore.exceptions import (
-        ConnectTimeoutError,
-        CredentialRetrievalError,
-        NoCredentialsError,
-        PartialCredentialsError,
-        SSOError,
-        TokenRetrievalError,
-    )
-
-    if isinstance(exc, ConnectTimeoutError):
-        return False  # a timeout is about one call
-    unreachable = (
-        BotoConnectionError,
-        CredentialRetrievalError,
-        NoCredentialsError,
-        PartialCredentialsError,
-        SSOError,
-        TokenRetrievalError,
-    )
-    return isinstance(exc, unreachable) or error_code(exc) in _CREDENTIAL_CODES
-
-
-def _scope_message(exc: Exception, doing: str) -> str:
-    """Why a whole account or region failed, in words that say what to do about it."""
-    from botocore.exceptions import ConnectionError as BotoConnectionError
-    from botocore.exceptions import NoCredentialsError, SSLError
-
-    code = error_code(exc)
-    if isinstance(exc, NoCredentialsError):
-        return (
-            "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY, run `aws configure` or `aws sso login`, or pass --profile"
-        )
-    if code in _CREDENTIAL_CODES:
-        return (
-            f"the AWS credentials were rejected ({error_text(exc)}): refresh them "
-            "(e.g. `aws sso login`) or choose another --profile"
-        )
-    if isinstance(exc, SSLError):
-        return f"{doing}: {exc} (see --ca-bundle)"
-    if isinstance(exc, BotoConnectionError):
-        url = getattr(exc, "kwargs", {}).get("endpoint_url", "")
-        return (
-            f"{doing}: cannot reach {url or 'the Bedrock endpoint'} "
-            "(is Amazon Bedrock available in this region, and the endpoint reachable?)"
-        )
-    if code in ("AccessDenied", "AccessDeniedException"):
-        return f"{doing}: {error_text(exc)} (see docs/live.md for the IAM permissions needed)"
-    return f"{doing}: {error_text(exc)}"
-
-
 def _where(scope: Scope, arn: str | None) -> str:
     parsed = normalize.parse_arn(arn) or {}
     account = parsed.get("account") or scope.account
@@ -760,58 +507,3 @@ def _job_error(scope: Scope, kind: str, name: str, arn: str | None, exc: Excepti
         Origin(region=scope.region, arn=arn),
         f"cannot fetch {kind} {name} ({_where(scope, arn)}): {error_text(exc)}",
     )
-
-
-# -- Debug logs ---------------------------------------------------------------------------
-
-_SECRET_NAMES = (
-    r"aws_secret_access_key|aws_session_token|aws_security_token|secret_?access_?key"
-    r"|session_?token|x-amz-security-token|x-amz-signature|x-amz-credential|signature"
-)
-_REDACTIONS = (
-    # An Authorization header, quoted (a dict repr) or not (an HTTP dump): the whole value.
-    (re.compile(r"""(?i)(\bauthorization['"]?\s*[:=]\s*b?['"])[^'"]*"""), r"\1***"),
-    (re.compile(r"""(?im)(^\s*authorization:\s*)\S.*$"""), r"\1***"),
-    # XML bodies (STS AssumeRole) and `name: value`, `name=value`, `'name': b'value'` forms.
-    (re.compile(r"(?i)(<(?:SecretAccessKey|SessionToken)>)[^<]*"), r"\1***"),
-    (
-        re.compile(rf"""(?i)((?:{_SECRET_NAMES})['"]?\s*[:=]\s*b?['"]?)[^'"&\s,;}}<>]+"""),
-        r"\1***",
-    ),
-)
-
-
-class SecretRedactor(logging.Filter):
-    """Masks credentials, session tokens and signatures in log records (botocore's wire log)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record: leave it to the handler to complain
-            return True
-        redacted = redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
-
-
-def redact(text: str) -> str:
-    for pattern, replacement in _REDACTIONS:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-_redactor = SecretRedactor()
-
-
-def install_redaction() -> None:
-    """Put the redactor on every handler that botocore's records can reach.
-
-    A filter on a logger does not apply to records of its child loggers, so it goes on the
-    handlers: the root logger's (where --debug's logging.basicConfig puts one) and any of the
-    AWS libraries' own.
-    """
-    for name in ("", "botocore", "boto3", "urllib3", "s3transfer"):
-        for handler in logging.getLogger(name).handlers:
-            if _redactor not in handler.filters:
-                handler.addFilter(_redactor)

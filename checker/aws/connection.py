@@ -1,7 +1,7 @@
-"""How to reach AWS: the connection options, apart from the module that uses them.
+"""How to reach AWS: the connection options, in a module of their own.
 
-``check`` builds a Connection from its options on every run, --deep or not; keeping it here
-spares file-only runs the import of checker.sources.aws.
+``check`` builds a Connection from its options on every run, --deep or not; this module imports
+nothing heavy, so file-only runs stay light.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ DEFAULT_CONCURRENCY = 16
 class Connection:
     """How to reach AWS: the AWS CLI's global options, plus roles, retries and concurrency.
 
-    Field names are the CLI's option names (checker/cli.py builds this from them).
+    Field names are the CLI's option names (checker/cli/options.py builds this from them).
     """
 
     regions: tuple[str, ...] = ()

@@ -1,0 +1,186 @@
+"""Sessions, credentials, assumed roles, regions and client configuration for every AWS call.
+
+boto3 and botocore are imported inside functions, so that importing this module stays light.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from checker import __version__
+from checker.aws.connection import Connection
+from checker.aws.errors import scope_message
+from checker.errors import CheckerError
+from checker.model import LoadError, Origin
+
+RETRY_MODES = ("standard", "adaptive")
+SESSION_NAME = "bedrock-checker"
+# STS is reached in this region when no region is known (its global endpoint's region).
+STS_FALLBACK_REGION = "us-east-1"
+
+# What a user may type: us-east-1, eu-central-2, us-gov-west-1, cn-north-1.
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/.+$")
+
+
+@dataclass(frozen=True)
+class ScopeFailure:
+    """An account or region that could not be listed or reached at all."""
+
+    region: str
+    account: str | None
+    message: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.region} (account {self.account})" if self.account else self.region
+
+    def to_error(self) -> LoadError:
+        """An error result keyed by the region (the message names the account, if known)."""
+        account = f"account {self.account}: " if self.account else ""
+        return LoadError(Origin(region=self.region), f"{account}{self.message}")
+
+
+def make_session(profile: str | None) -> Any:
+    """A boto3 session: the usual environment and credential chain, or a named profile."""
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        return boto3.session.Session(profile_name=profile)
+    except ProfileNotFound as exc:
+        raise no_profile(exc, profile) from exc
+
+
+def no_profile(exc: Exception, given: str | None) -> CheckerError:
+    if given:
+        return CheckerError(f"--profile {given}: no such profile in the AWS config files")
+    name = getattr(exc, "kwargs", {}).get("profile")
+    return CheckerError(
+        f"profile {name} (from AWS_PROFILE): no such profile in the AWS config files"
+    )
+
+
+def check_region(region: str) -> str:
+    """The region name, or CheckerError when it is not one (the one check every command uses)."""
+    if not _REGION.match(region):
+        raise CheckerError(f"--region {region}: not an AWS region name (e.g. us-east-1)")
+    return region
+
+
+def regions(connection: Connection, session: Any, *, required: bool = True) -> tuple[str, ...]:
+    """The regions to work in: --region values, else the configured default region.
+
+    Every name is checked. With ``required``, no region at all is an error; otherwise it is ().
+    """
+    from botocore.exceptions import ProfileNotFound
+
+    chosen = tuple(dict.fromkeys(connection.regions))
+    if not chosen:
+        try:
+            default = session.region_name
+        except ProfileNotFound as exc:
+            raise no_profile(exc, connection.profile) from exc
+        if not default:
+            if not required:
+                return ()
+            raise CheckerError(
+                "no AWS region: pass --region (repeatable), or set AWS_REGION or a region "
+                "in the profile"
+            )
+        chosen = (default,)
+    return tuple(check_region(region) for region in chosen)
+
+
+def client_config(connection: Connection, session: Any, region: str | None) -> Any:
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    configured = session._session.get_config_variable("retry_mode")
+    mode = connection.retry_mode or (configured if configured in RETRY_MODES else "standard")
+    retries: dict[str, Any] = {"mode": mode}
+    if connection.max_attempts is not None:
+        retries["total_max_attempts"] = connection.max_attempts
+    options: dict[str, Any] = {
+        "region_name": region,
+        "retries": retries,
+        # One pooled connection per worker, so that threads never wait for a connection.
+        "max_pool_connections": max(connection.max_concurrency, 10),
+        "user_agent_extra": f"bedrock-checker/{__version__}",
+    }
+    # The AWS CLI's convention: 0 means no timeout.
+    if connection.cli_read_timeout is not None:
+        options["read_timeout"] = connection.cli_read_timeout or None
+    if connection.cli_connect_timeout is not None:
+        options["connect_timeout"] = connection.cli_connect_timeout or None
+    if connection.no_sign_request:
+        options["signature_version"] = UNSIGNED
+    return Config(**options)
+
+
+def verify_option(connection: Connection) -> bool | str | None:
+    if connection.no_verify_ssl:
+        import warnings
+
+        from urllib3.exceptions import InsecureRequestWarning
+
+        warnings.filterwarnings("ignore", category=InsecureRequestWarning)
+        return False
+    return connection.ca_bundle
+
+
+@dataclass(frozen=True)
+class Target:
+    """One set of credentials: the caller's, or an assumed role's (with its account)."""
+
+    session: Any
+    account: str | None = None
+
+
+def open_targets(
+    connection: Connection, session: Any, regions: Sequence[str]
+) -> tuple[list[Target], list[ScopeFailure]]:
+    """The caller's session, or a session for each --assume-role (a failed role: per region)."""
+    from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
+
+    if not connection.assume_roles:
+        return [Target(session)], []
+    targets: list[Target] = []
+    failures: list[ScopeFailure] = []
+    for role_arn in dict.fromkeys(connection.assume_roles):
+        match = _ROLE_ARN.match(role_arn)
+        if match is None:
+            raise CheckerError(f"--assume-role {role_arn}: not an IAM role ARN")
+        if connection.no_sign_request:
+            raise CheckerError("--assume-role cannot be combined with --no-sign-request")
+        try:
+            assumed = assume_role(connection, session, role_arn, regions[0] if regions else None)
+            targets.append(Target(assumed, match.group(1)))
+        except ProfileNotFound as exc:
+            raise no_profile(exc, connection.profile) from exc
+        except (ClientError, BotoCoreError) as exc:
+            message = scope_message(exc, f"cannot assume role {role_arn}")
+            failures.extend(ScopeFailure(r, match.group(1), message) for r in regions)
+    return targets, failures
+
+
+def assume_role(connection: Connection, session: Any, role_arn: str, region: str | None) -> Any:
+    """A session holding the role's temporary credentials (one hour, not refreshed)."""
+    import boto3
+
+    # STS keeps its usual endpoint (AWS_ENDPOINT_URL_STS applies): --endpoint-url is Bedrock's.
+    sts = session.client(
+        "sts",
+        region_name=region,
+        verify=verify_option(connection),
+        config=client_config(connection, session, region),
+    )
+    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME)["Credentials"]
+    return boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )

@@ -1,0 +1,101 @@
+"""The command line: click only. Options in ``options``, output in ``output``, and one module
+per family of commands (check/scan, get/snapshot, rules/policy). The work itself is done by
+checker.pipeline and the modules below it."""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+import click
+
+from checker import __version__
+from checker.cli.options import debug_option
+from checker.errors import CheckerError
+
+
+class Failure(click.ClickException):
+    """A CheckerError on its way out: one line on stderr, exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"bedrock-checker: error: {self.format_message()}", err=True)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that cleanup (temporary files, the pool) runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise _Terminated(signum)
+
+
+class _Group(click.Group):
+    """Turns the project's errors into one line and exit 2; tracebacks only with --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Not click's "Aborted!" and exit 1, which would read as "findings".
+            click.echo("bedrock-checker: interrupted", err=True)
+            ctx.exit(130)
+        except _Terminated as exc:
+            click.echo("bedrock-checker: terminated", err=True)
+            ctx.exit(128 + exc.signum)
+        except CheckerError as exc:
+            if ctx.meta.get("debug"):
+                traceback.print_exc()
+            raise Failure(str(exc)) from exc
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.meta.get("debug"):
+                raise
+            raise Failure(
+                f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)"
+            ) from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bedrock-checker")
+@debug_option
+def cli() -> None:
+    """Check Amazon Bedrock model customization jobs against YAML/Cerberus policies.
+
+    \b
+    Examples:
+      bedrock-checker check examples/
+      bedrock-checker check jobs/ --policy builtin:baseline --policy policies/org.yaml
+      bedrock-checker rules
+      bedrock-checker policy init > policies/org.yaml
+    """
+
+
+def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    cli(prog_name="bedrock-checker")
+
+
+def _register() -> None:
+    from checker.cli import check, live, policy
+
+    for command in (
+        check.check,
+        check.scan,
+        live.get_job,
+        live.snapshot,
+        policy.rules,
+        policy.policy,
+    ):
+        cli.add_command(command)
+
+
+_register()

@@ -1,0 +1,160 @@
+"""check (job files) and scan (live accounts): read jobs, run the pipeline, write the reports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from checker.cli.options import (
+    RunOptions,
+    aws_options,
+    debug_option,
+    deep_aws_options,
+    deep_option,
+    run_options,
+    selection_options,
+)
+from checker.cli.output import ProgressBar, check_outputs, write_reports
+from checker.errors import CheckerError
+from checker.pipeline import Configuration, configure
+from checker.pipeline import run as run_pipeline
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@run_options
+@click.option(
+    "--skip-unrecognized",
+    is_flag=True,
+    help="Pass over named files that are not job documents instead of reporting them as "
+    "errors (for pre-commit, which passes every changed JSON, YAML and Terraform file).",
+)
+@deep_option
+@deep_aws_options
+@debug_option
+@click.pass_context
+def check(
+    ctx: click.Context,
+    paths: Sequence[str],
+    run: RunOptions,
+    skip_unrecognized: bool,
+    deep: bool,
+    connection: Any,
+) -> None:
+    """Check job documents in files and directories (searched recursively; - reads stdin).
+
+    Recognised by content: get-model-customization-job responses, create-model-customization-job
+    requests (JSON or YAML, as given to --cli-input-json/--cli-input-yaml), JSON arrays and JSON
+    Lines of either, Terraform aws_bedrock_custom_model in .tf files and `terraform show -json`
+    output. In a directory, other files are passed over; a file named explicitly must be a job.
+
+    \b
+    Examples:
+      bedrock-checker check examples/
+      bedrock-checker check jobs/ --policy builtin:baseline \\
+          --policy policies/org.yaml --fail-on warning
+      bedrock-checker check jobs/ --sarif results.sarif --junit junit.xml \\
+          --waivers policies/waivers.yaml
+      aws bedrock get-model-customization-job --job-identifier my-job | bedrock-checker check -
+      bedrock-checker check jobs/ --deep --profile audit --region us-east-1
+
+    With --deep, the AWS options (--region, --profile, --assume-role, ...) say how to reach
+    AWS; the jobs' resources are read in each job's own region when its ARNs name one.
+
+    \b
+    Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
+    2 usage, policy or configuration error; 3 some job could not be read or evaluated.
+    """
+    from checker.sources.files import read_paths
+
+    if not deep and connection != type(connection)():
+        raise CheckerError("the AWS options (--region, --profile, ...) are for --deep only")
+    configuration = _configure(run, deep)
+    scan = read_paths(paths, named_must_be_jobs=not skip_unrecognized)
+    with ProgressBar(ctx, "read resources of") as progress:
+        enrich = _enricher(connection, progress=progress) if deep else None
+        report = run_pipeline(
+            configuration, scan.items, skipped=scan.skipped, mode="files", enrich=enrich
+        )
+    write_reports(run, report)
+    ctx.exit(report.exit_code)
+
+
+@click.command()
+@selection_options
+@aws_options
+@run_options
+@deep_option
+@click.pass_context
+def scan(ctx: click.Context, run: RunOptions, connection: Any, selection: Any, deep: bool) -> None:
+    """Check model customization jobs in AWS accounts against the policies.
+
+    Lists every job (all statuses) in each --region, or fetches the jobs named, and evaluates
+    them like `check` does files. Tags are fetched only when a loaded rule reads them.
+    See docs/live.md for the IAM permissions needed.
+
+    \b
+    Examples:
+      bedrock-checker scan --region us-east-1 --region eu-west-1
+      bedrock-checker scan --job-identifier my-ft-job --sarif results.sarif
+      bedrock-checker scan --model-identifier my-custom-model --policy builtin:promotion
+      bedrock-checker scan --status Completed --name-contains prod- --created-after 2026-01-01
+      bedrock-checker scan --assume-role arn:aws:iam::111122223333:role/BedrockAudit
+      bedrock-checker scan --deep --status Completed
+
+    \b
+    Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
+    2 usage, policy, credentials or connection error (nothing could be scanned);
+    3 some job, account or region could not be fetched (the others were evaluated).
+    """
+    from checker.sources import bedrock
+
+    configuration = _configure(run, deep)
+    with ProgressBar(ctx) as progress, ProgressBar(ctx, "read resources of") as deep_bar:
+        pairs = bedrock.read_jobs_and_sessions(
+            connection,
+            selection,
+            with_tags=configuration.policy.reads_under("tags"),
+            progress=progress,
+        )
+        jobs = [item for item, _ in pairs]
+        enrich = (
+            _enricher(connection, sessions=[session for _, session in pairs], progress=deep_bar)
+            if deep
+            else None
+        )
+        # What the scan was asked to cover names its SARIF category, so that alerts of jobs
+        # that have since gone are closed by the next upload of the same scan.
+        accounts = [r.split(":")[4] for r in connection.assume_roles if r.count(":") >= 5]
+        report = run_pipeline(
+            configuration,
+            jobs,
+            mode="live",
+            scope=(*accounts, *connection.regions),
+            enrich=enrich,
+        )
+    write_reports(run, report)
+    ctx.exit(report.exit_code)
+
+
+def _configure(run: RunOptions, deep: bool) -> Configuration:
+    """The output options checked, then policies, waivers and baseline loaded: all before any
+    job is read, so that a configuration error exits 2 with nothing evaluated."""
+    check_outputs(run)
+    return configure(
+        run.policies,
+        select=run.select,
+        skip=run.skip,
+        waiver_files=run.waivers,
+        baseline_file=run.baseline,
+        fail_on=run.fail_on,
+        deep=deep,
+    )
+
+
+def _enricher(connection: Any, **options: Any) -> Any:
+    from checker.enrich import Enricher  # only with --deep
+
+    return Enricher(connection, **options)

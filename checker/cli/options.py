@@ -1,0 +1,388 @@
+"""Options shared by several commands, and the option groups that bundle them."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import click
+
+from checker.pipeline import FAIL_ON
+from checker.reports import CONSOLE_FORMATS, FILE_FORMATS, FORMATS
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.meta["debug"] = True
+        import logging  # only for --debug: logging costs a one-file run several milliseconds
+
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    return value
+
+
+debug_option = click.option(
+    "--debug",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_set_debug,
+    help="Show debug logs and the traceback of an internal error.",
+)
+
+
+policy_option = click.option(
+    "--policy",
+    "policies",
+    multiple=True,
+    metavar="PATH|builtin:NAME",
+    help="Policy file or built-in pack (baseline, promotion, cost, deep); repeatable. "
+    "Default: builtin:baseline. Example: --policy builtin:cost --policy policies/org.yaml",
+)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The options every evaluating command (check, scan) shares: selection and outputs."""
+
+    policies: tuple[str, ...]
+    select: tuple[str, ...]
+    skip: tuple[str, ...]
+    fail_on: str
+    output_format: str
+    output: str | None
+    color: str
+    github_summary: bool
+    waivers: tuple[str, ...]
+    baseline: str | None
+    create_baseline: str | None
+    sarif_category: str | None
+    sarif_anchor: str
+    sarif_include_waived: bool
+    # --NAME FILE of each format in FILE_FORMATS: where to write it (None: not asked for)
+    report_files: dict[str, str | None] = field(default_factory=dict)
+
+
+_RUN_OPTIONS = [
+    policy_option,
+    click.option(
+        "--rule",
+        "select",
+        multiple=True,
+        metavar="ID",
+        help="Evaluate only rules whose id matches this glob; repeatable. Example: --rule 'BMC00*'",
+    ),
+    click.option(
+        "--skip-rule",
+        "skip",
+        multiple=True,
+        metavar="ID",
+        help="Do not evaluate rules matching this glob; repeatable. Example: --skip-rule BMC009",
+    ),
+    click.option(
+        "--fail-on",
+        type=click.Choice(FAIL_ON),
+        default="error",
+        show_default=True,
+        help="Lowest severity that makes the run exit 1; 'never' always exits 0 on "
+        "findings. Waived, baselined and unknown findings never fail a run.",
+    ),
+    click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(CONSOLE_FORMATS),
+        default="text",
+        show_default=True,
+        help="Format of the console report. Example: --format json",
+    ),
+    click.option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the console report to FILE instead of standard output; the "
+        "console then shows the summary line only. Example: --format json -o r.json",
+    ),
+    click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        help="Colour text output; 'auto' colours a terminal unless NO_COLOR is set.",
+    ),
+    *(
+        click.option(f"--{name}", f"{name}_file", metavar="FILE", help=FORMATS[name].option_help)
+        for name in FILE_FORMATS
+    ),
+    click.option(
+        "--github-summary",
+        is_flag=True,
+        help="Append the Markdown summary to $GITHUB_STEP_SUMMARY (GitHub Actions).",
+    ),
+    click.option(
+        "--waivers",
+        multiple=True,
+        metavar="FILE",
+        help="Waivers file (YAML, see docs/waivers.md); repeatable. "
+        "Example: --waivers policies/waivers.yaml",
+    ),
+    click.option(
+        "--baseline",
+        metavar="FILE",
+        help="Fail only on findings not in this baseline (from --create-baseline).",
+    ),
+    click.option(
+        "--create-baseline",
+        metavar="FILE",
+        help="Record today's findings by fingerprint in FILE, for later --baseline.",
+    ),
+    click.option(
+        "--sarif-category",
+        metavar="NAME",
+        help="SARIF automationDetails category (default: bedrock-checker/files, or "
+        "bedrock-checker/live/<accounts>-<regions> for live scans).",
+    ),
+    click.option(
+        "--sarif-anchor",
+        default="README.md",
+        show_default=True,
+        metavar="FILE",
+        help="Repository file that SARIF results without a file of their own (live "
+        "jobs) point at when their rule's policy file is not in the repository.",
+    ),
+    click.option(
+        "--sarif-include-waived",
+        is_flag=True,
+        help="Put waived and baselined findings in SARIF as suppressed results "
+        "(left out by default: GitHub shows suppressed results as open alerts).",
+    ),
+]
+
+
+def option_group(
+    options: list[Any], keyword: str, group_type: Callable[[], Any]
+) -> Callable[[Any], Any]:
+    """Add ``options``; the command receives their values as one dataclass value ``keyword``.
+
+    ``group_type`` gives the dataclass when the command runs, so that a group defined in a
+    module with heavy imports (the AWS options) costs nothing until it is used.
+    """
+
+    def decorate(func: Any) -> Any:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            group = group_type()
+            values = {f.name: kwargs.pop(f.name) for f in fields(group) if f.name in kwargs}
+            return func(*args, **{keyword: group(**values)}, **kwargs)
+
+        for option in reversed(options):
+            wrapper = option(wrapper)
+        return wrapper
+
+    return decorate
+
+
+def run_options(func: Any) -> Any:
+    """Add the run options; the command receives them as one ``RunOptions`` value ``run``."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        files = {name: kwargs.pop(f"{name}_file") for name in FILE_FORMATS}
+        values = {f.name: kwargs.pop(f.name) for f in fields(RunOptions) if f.name in kwargs}
+        return func(*args, run=RunOptions(**values, report_files=files), **kwargs)
+
+    for option in reversed(_RUN_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+_JOB_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")  # the API's enum
+
+
+class _Timestamp(click.ParamType[datetime.datetime]):
+    """An ISO 8601 date or date and time; without a time zone, UTC."""
+
+    name = "TIMESTAMP"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime.datetime:
+        if isinstance(value, datetime.datetime):
+            return value
+        try:
+            moment = datetime.datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 date or time, e.g. 2026-01-01", param, ctx)
+        return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+
+
+_ENDPOINT_URL = click.option(
+    "--endpoint-url",
+    metavar="URL",
+    help="Send Bedrock calls to this URL instead of the regional endpoint. "
+    "Example: --endpoint-url http://127.0.0.1:5000",
+)
+_NO_SIGN_REQUEST = click.option(
+    "--no-sign-request",
+    is_flag=True,
+    help="Send unsigned requests, without loading credentials. Example: --no-sign-request",
+)
+_AWS_OPTIONS = [
+    click.option(
+        "--region",
+        "regions",
+        multiple=True,
+        metavar="REGION",
+        help="AWS region; repeatable. Default: AWS_REGION, AWS_DEFAULT_REGION or the profile's "
+        "region. Example: --region us-east-1 --region eu-west-1",
+    ),
+    click.option(
+        "--profile",
+        metavar="NAME",
+        help="Named profile from the AWS config files (default: AWS_PROFILE, else the usual "
+        "credential chain). Example: --profile audit",
+    ),
+    _ENDPOINT_URL,
+    click.option(
+        "--no-verify-ssl",
+        is_flag=True,
+        help="Do not verify TLS certificates (as the AWS CLI's option). Example: --no-verify-ssl",
+    ),
+    click.option(
+        "--ca-bundle",
+        metavar="FILE",
+        help="CA certificate bundle to verify TLS with (default: AWS_CA_BUNDLE). "
+        "Example: --ca-bundle /etc/ssl/corp-ca.pem",
+    ),
+    click.option(
+        "--cli-read-timeout",
+        type=click.FloatRange(min=0),
+        metavar="SECONDS",
+        help="Socket read timeout; 0 waits forever (default 60). Example: --cli-read-timeout 30",
+    ),
+    click.option(
+        "--cli-connect-timeout",
+        type=click.FloatRange(min=0),
+        metavar="SECONDS",
+        help="Socket connect timeout; 0 waits forever (default 60). "
+        "Example: --cli-connect-timeout 10",
+    ),
+    _NO_SIGN_REQUEST,
+    click.option(
+        "--assume-role",
+        "assume_roles",
+        multiple=True,
+        metavar="ROLE_ARN",
+        help="Scan the account of this IAM role through sts:AssumeRole instead of the caller's; "
+        "repeatable. Example: --assume-role arn:aws:iam::111122223333:role/BedrockAudit",
+    ),
+    click.option(
+        "--retry-mode",
+        type=click.Choice(["standard", "adaptive"]),
+        help="botocore retry mode for throttling and server errors (default: AWS_RETRY_MODE "
+        "or the profile's, else standard). Example: --retry-mode adaptive",
+    ),
+    click.option(
+        "--max-attempts",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Attempts per call, the first included (default: AWS_MAX_ATTEMPTS or the "
+        "profile's, else 3). Example: --max-attempts 5",
+    ),
+    click.option(
+        "--max-concurrency",
+        type=click.IntRange(1, 256),
+        default=16,
+        show_default=True,
+        metavar="N",
+        help="API calls in flight at once (job fetches, and --deep's resource reads). "
+        "Example: --max-concurrency 8",
+    ),
+    debug_option,
+]
+
+_SELECTION_OPTIONS = [
+    click.option(
+        "--job-identifier",
+        "job_identifiers",
+        multiple=True,
+        metavar="NAME|ARN",
+        help="Fetch this job instead of listing; repeatable. A name is looked up in every "
+        "--region, an ARN in its own. Example: --job-identifier my-ft-job",
+    ),
+    click.option(
+        "--model-identifier",
+        "model_identifiers",
+        multiple=True,
+        metavar="NAME|ARN",
+        help="Evaluate the job that produced this custom model; repeatable. "
+        "Example: --model-identifier my-custom-model",
+    ),
+    click.option(
+        "--status",
+        type=click.Choice(_JOB_STATUSES, case_sensitive=False),
+        metavar="[" + "|".join(_JOB_STATUSES) + "]",
+        help="Only jobs with this status (default: every status). Example: --status Completed",
+    ),
+    click.option(
+        "--name-contains",
+        metavar="TEXT",
+        help="Only jobs whose name contains TEXT. Example: --name-contains prod-",
+    ),
+    click.option(
+        "--created-after",
+        type=_Timestamp(),
+        help="Only jobs created after this time (UTC unless a zone is given). "
+        "Example: --created-after 2026-01-01",
+    ),
+    click.option(
+        "--created-before",
+        type=_Timestamp(),
+        help="Only jobs created before this time. Example: --created-before 2026-03-31T12:00Z",
+    ),
+    click.option(
+        "--max-jobs",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Stop after N jobs in all (listing order: regions as given, newest first). "
+        "Example: --max-jobs 200",
+    ),
+    click.option(
+        "--page-size",
+        type=click.IntRange(1, 1000),
+        default=100,
+        show_default=True,
+        metavar="N",
+        help="Jobs per ListModelCustomizationJobs page. Example: --page-size 1000",
+    ),
+]
+
+
+def _connection_type() -> Any:
+    from checker.aws.connection import Connection  # light: no boto3
+
+    return Connection
+
+
+def _selection_type() -> Any:
+    from checker.sources.bedrock import Selection
+
+    return Selection
+
+
+aws_options = option_group(_AWS_OPTIONS, "connection", _connection_type)
+# check --deep reaches AWS with the same options, bar the Bedrock endpoint's and --debug (its own).
+deep_aws_options = option_group(
+    [o for o in _AWS_OPTIONS if o not in (_ENDPOINT_URL, _NO_SIGN_REQUEST, debug_option)],
+    "connection",
+    _connection_type,
+)
+selection_options = option_group(_SELECTION_OPTIONS, "selection", _selection_type)
+deep_option = click.option(
+    "--deep",
+    is_flag=True,
+    help="Also read each job's KMS key, role, data buckets, subnets and security groups "
+    "from AWS and evaluate the deep pack (builtin:deep) beside the other policies. "
+    "See docs/deep.md for the IAM permissions needed.",
+)

@@ -1,0 +1,324 @@
+"""Deep mode: follow each job to its KMS key, role, data buckets, subnets and security groups.
+
+A stage of its own between reading and evaluating: jobs in, jobs out. Each job document gains a
+``resources`` section of facts fetched from AWS (documented in docs/deep.md), read by the
+service modules beside this one through one shared ``Fetcher``. A resource or fact that cannot
+be read (access denied, a bucket of another account, no region) is listed in
+``resources.unknown`` with the reason, so the rules that read it report "unknown", never a pass.
+Only the kinds of resource that the loaded rules read (``Policy.reads``) are fetched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from checker import normalize
+from checker.aws import session as aws_session
+from checker.aws.connection import Connection
+from checker.aws.redact import install_redaction
+from checker.aws.session import STS_FALLBACK_REGION, Target, open_targets
+from checker.enrich import ec2, iam, kms, s3
+from checker.enrich.fetcher import Facts, Fetcher, JobReader, Unreadable
+from checker.errors import CheckerError
+from checker.model import Job, LoadError
+
+if TYPE_CHECKING:
+    from checker.policy import Policy
+
+# The kinds of resource a rule can read: resources.<kind>, and the job's own tags.
+KINDS = frozenset({"kmsKey", "role", "buckets", "subnets", "securityGroups", "tags"})
+# Facts computed from another kind's resources.
+_FACT_KIND = {"availabilityZones": "subnets"}
+
+Progress = Callable[[int, int], None]
+
+
+def needs(policy: Policy) -> frozenset[str]:
+    """The kinds of resource that the loaded rules (their schemas or ``when``) read."""
+    reads = policy.reads()
+    if reads is None:
+        return KINDS  # a cross-field rule: it may read anything
+    found: set[str] = set()
+    for path in reads:
+        head, _, aspect = path.partition("#")
+        parts = head.split(".")
+        if parts[0] == "tags":
+            found.add("tags")
+        elif parts[0] == "resources":
+            if len(parts) == 1:
+                if aspect == "type":
+                    continue  # only that the section is a mapping
+                return KINDS  # a rule on the whole section
+            kind = _FACT_KIND.get(parts[1], parts[1])
+            if kind in KINDS:
+                found.add(kind)
+            elif parts[1] == "unknown":
+                return KINDS
+    return frozenset(found)
+
+
+def _tags(reader: JobReader, job_arn: str) -> dict[str, str]:
+    return reader.once("tags", job_arn, fetch=lambda: _list_tags(reader, job_arn))  # type: ignore[no-any-return]
+
+
+def _list_tags(reader: JobReader, job_arn: str) -> dict[str, str]:
+    region = (normalize.parse_arn(job_arn) or {}).get("region") or reader.need_region("the job")
+    listed = reader.call("bedrock", region, "ListTagsForResource", resourceARN=job_arn)
+    return {str(t["key"]): str(t.get("value", "")) for t in listed.get("tags") or ()}
+
+
+def _enrich(fetcher: Fetcher, session: Any, job: Job, kinds: frozenset[str]) -> Job:
+    """The job with its ``resources`` section (and fetched tags) added."""
+    run = JobReader(fetcher, session, job)
+    document = dict(job.document)
+    lines = dict(job.lines)
+    resources: dict[str, Any] = {}
+    unknown: dict[str, str] = {
+        f"resources.{kind}": "was not fetched (no loaded rule reads it)"
+        for kind in sorted(KINDS)
+        if kind not in kinds and kind != "tags"
+    }
+
+    def known(source: str, path: str) -> Any:
+        """The job's value at ``source``; None (and ``path`` unknown) when it is not known."""
+        reason = run.opaque.get(source)
+        if reason is not None:
+            unknown[path] = f"is not known: {source} {reason}"
+            return None
+        return normalize.get_path(job.document, source)
+
+    def fetch(path: str, source: str, get: Callable[[str], Facts], name: str) -> Any:
+        """``get(name)`` as the facts at ``path``; None when it could not be read at all."""
+        if source in job.lines:
+            lines[path] = job.lines[source]
+        try:
+            facts, missing = get(name)
+        except Unreadable as exc:
+            unknown[path] = exc.reason
+            return None
+        unknown.update((f"{path}.{fact}", reason) for fact, reason in missing.items())
+        return facts
+
+    def stand_in(kind: str, source: str) -> str:
+        """The key of an entry for a resource the job names by a value that is not known: the
+        rules on every entry then report unknown for it, instead of passing without it."""
+        key = f"<{source}>"
+        reason = run.opaque.get(source, "is not known")
+        unknown[f"resources.{kind}.{key}"] = f"is not known: {source} {reason}"
+        if source in job.lines:
+            lines[f"resources.{kind}.{key}"] = job.lines[source]
+        return key
+
+    def each(source: str, kind: str, get: Callable[[str], Facts]) -> dict[str, Any]:
+        """The facts of every resource a list field names, by id."""
+        if source in run.opaque:
+            return {stand_in(kind, source): {"id": None}}
+        listed = normalize.get_path(job.document, source)
+        found: dict[str, Any] = {}
+        for index, item in enumerate(listed if isinstance(listed, list) else ()):
+            here = f"{source}.{index}"
+            if here in run.opaque:
+                found[stand_in(kind, here)] = {"id": None}
+            elif isinstance(item, str) and item and item not in found:
+                found[item] = fetch(f"resources.{kind}.{item}", here, get, item) or {"id": item}
+        return found
+
+    for kind, source, get in (
+        ("kmsKey", "outputModelKmsKeyArn", functools.partial(kms.kms_key, run)),
+        ("role", "roleArn", functools.partial(iam.role, run)),
+    ):
+        if kind in kinds:
+            named = known(source, f"resources.{kind}")
+            resources[kind] = (
+                fetch(f"resources.{kind}", source, get, named)
+                if isinstance(named, str) and named
+                else None
+            )
+    if "buckets" in kinds:
+        buckets: dict[str, Any] = {}
+        for index, entry in enumerate(run.derived.get("dataUris") or ()):
+            name = entry.get("bucket")
+            if f"derived.dataUris.{index}" in (run.derived.get("unknown") or ()):
+                buckets[stand_in("buckets", entry["path"])] = {"roles": [entry.get("role")]}
+                continue
+            if not name:
+                continue  # not an s3:// URI: the baseline rules report it
+            if name not in buckets:
+                facts = fetch(
+                    f"resources.buckets.{name}",
+                    entry["path"],
+                    functools.partial(s3.bucket, run),
+                    name,
+                )
+                buckets[name] = {"roles": [], **(facts or {"name": name})}
+            buckets[name]["roles"].append(entry.get("role"))
+        resources["buckets"] = buckets
+    if "subnets" in kinds:
+        resources["subnets"] = each(
+            "vpcConfig.subnetIds", "subnets", functools.partial(ec2.subnet, run)
+        )
+        zones = {s.get("availabilityZone") for s in resources["subnets"].values()} - {None}
+        resources["availabilityZones"] = sorted(zones)
+        if "vpcConfig.subnetIds" in job.lines:
+            lines["resources.availabilityZones"] = job.lines["vpcConfig.subnetIds"]
+        unread = [
+            unknown[f"resources.subnets.{key}"]
+            for key in resources["subnets"]
+            if f"resources.subnets.{key}" in unknown
+        ]
+        if unread and len(zones) < 2:
+            unknown["resources.availabilityZones"] = unread[0]
+    if "securityGroups" in kinds:
+        resources["securityGroups"] = each(
+            "vpcConfig.securityGroupIds",
+            "securityGroups",
+            functools.partial(ec2.security_group, run),
+        )
+    if (
+        "tags" in kinds
+        and "tags" not in document
+        and job.arn
+        and job.kind == normalize.GET_RESPONSE
+    ):
+        try:
+            document["tags"] = _tags(run, job.arn)
+        except Unreadable as exc:
+            unknown["tags"] = exc.reason
+    resources["unknown"] = unknown
+    document["resources"] = resources
+    return dataclasses.replace(job, document=document, lines=lines)
+
+
+def enrich(
+    items: Iterable[tuple[Job | LoadError, Any]],
+    kinds: frozenset[str],
+    connection: Connection,
+    *,
+    default_region: str | None = None,
+    progress: Progress | None = None,
+    fetcher: Fetcher | None = None,
+) -> list[Job | LoadError]:
+    """Each job (with the boto3 session to read its resources with) with its resources added.
+
+    Jobs are enriched on at most ``connection.max_concurrency`` threads. A job whose enrichment
+    fails unexpectedly becomes an error result rather than being lost.
+    """
+    install_redaction()
+    fetcher = fetcher or Fetcher(connection, default_region)
+    pairs = list(items)
+    jobs = [
+        (index, item, session)
+        for index, (item, session) in enumerate(pairs)
+        if isinstance(item, Job)
+    ]
+    results: list[Job | LoadError] = [item for item, _ in pairs]
+    done = 0
+    lock = threading.Lock()
+
+    def one(item: Job, session: Any) -> Job | LoadError:
+        nonlocal done
+        try:
+            return _enrich(fetcher, session, item, kinds)
+        except Exception as exc:  # a bug must not lose the job: it becomes an error result
+            origin = dataclasses.replace(item.origin, arn=item.arn or item.origin.arn)
+            return LoadError(origin, f"deep checks failed: {type(exc).__name__}: {exc}")
+        finally:
+            with lock:
+                done += 1
+                if progress is not None:
+                    progress(done, len(jobs))
+
+    pool = ThreadPoolExecutor(max_workers=connection.max_concurrency, thread_name_prefix="deep")
+    try:
+        futures = [(index, pool.submit(one, job, session)) for index, job, session in jobs]
+        for index, future in futures:
+            results[index] = future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return results
+
+
+def connect(connection: Connection) -> tuple[list[Target], str | None]:
+    """Credentials for deep checks of file jobs: the caller's, or each --assume-role's."""
+    from botocore.exceptions import BotoCoreError
+
+    session = aws_session.make_session(connection.profile)
+    try:
+        credentials = session.get_credentials()
+    except BotoCoreError as exc:  # a failing credential_process, an unreadable SSO cache
+        raise CheckerError(f"--deep: cannot load the AWS credentials: {exc}") from exc
+    if credentials is None:
+        raise CheckerError(
+            "--deep needs AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, run `aws configure` or `aws sso login`, or pass --profile"
+        )
+    if len(set(connection.regions)) > 1:
+        raise CheckerError(
+            "check --deep: give at most one --region (where the resources of jobs whose ARNs "
+            "name no region are read)"
+        )
+    region = connection.regions[0] if connection.regions else session.region_name
+    targets, failures = open_targets(connection, session, [region or STS_FALLBACK_REGION])
+    if failures:
+        raise CheckerError(failures[0].message)
+    if connection.assume_roles:
+        targets.append(Target(session))  # for jobs of accounts that no role was given for
+    return targets, region
+
+
+def by_account(
+    items: Sequence[Job | LoadError], targets: Sequence[Target]
+) -> list[tuple[Job | LoadError, Any]]:
+    """Each item with the session of its account's role, else the caller's credentials."""
+    sessions = {target.account: target.session for target in targets}
+    default = sessions.get(None, targets[0].session if targets else None)
+    paired: list[tuple[Job | LoadError, Any]] = []
+    for item in items:
+        account = (
+            (item.document.get("derived") or {}).get("account") if isinstance(item, Job) else None
+        )
+        paired.append((item, sessions.get(account, default)))
+    return paired
+
+
+class Enricher:
+    """Deep mode as the pipeline's stage: jobs in, jobs with their ``resources`` out.
+
+    Live jobs are read with the credentials that found them (``sessions``, one per item, in
+    order); file jobs with the caller's, or with the --assume-role of their account.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        sessions: Sequence[Any] | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.connection = connection
+        self.sessions = sessions
+        self.progress = progress
+
+    def __call__(
+        self, items: Sequence[Job | LoadError], kinds: frozenset[str]
+    ) -> list[Job | LoadError]:
+        if self.sessions is not None:
+            return enrich(
+                zip(items, self.sessions, strict=True),
+                kinds,
+                self.connection,
+                progress=self.progress,
+            )
+        targets, region = connect(self.connection)
+        return enrich(
+            by_account(items, targets),
+            kinds,
+            self.connection,
+            default_region=region,
+            progress=self.progress,
+        )

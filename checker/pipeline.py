@@ -1,0 +1,106 @@
+"""One run: jobs from any source -> (deep enrichment) -> evaluation -> waivers/baseline -> Report.
+
+No click and no boto3 here: the CLI, the benchmarks, the tests and any other caller (a Lambda
+handler, a merge of shards) run a check through ``configure`` and ``run``, and the process exit
+code is the report's own ``exit_code``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from checker.evaluate import evaluate
+from checker.model import Job, LoadError, Report, Severity, Waiver
+from checker.policy import DEFAULT_POLICIES, Policy, load_policy
+from checker.waivers import apply_baseline, apply_waivers, load_baseline, load_waivers
+
+Item = Job | LoadError
+# Deep mode's stage (checker.enrich.Enricher): the jobs, and the kinds of resource to read.
+Enrich = Callable[[Sequence[Item], frozenset[str]], Sequence[Item]]
+
+FAIL_ON = ("error", "warning", "note", "never")
+DEEP_PACK = "builtin:deep"
+
+
+def fail_threshold(name: str) -> Severity | None:
+    """``--fail-on``'s value as a severity; None for "never"."""
+    return None if name == "never" else Severity(name)
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """What a run is judged by: the policy, the waivers and the baseline fingerprints."""
+
+    policy: Policy
+    waivers: tuple[Waiver, ...] = ()
+    baseline: frozenset[str] | None = None
+    fail_on: Severity | None = Severity.ERROR
+    today: datetime.date = field(default_factory=datetime.date.today)
+
+
+def configure(
+    policies: Sequence[str] = (),
+    *,
+    select: Sequence[str] = (),
+    skip: Sequence[str] = (),
+    waiver_files: Sequence[str] = (),
+    baseline_file: str | None = None,
+    fail_on: str = "error",
+    deep: bool = False,
+    today: datetime.date | None = None,
+) -> Configuration:
+    """Load and validate everything a run is judged by, before any job is read.
+
+    A policy, waiver or baseline error raises CheckerError, so that nothing is evaluated. With
+    ``deep`` the deep pack is evaluated beside the policies chosen (or the default).
+    """
+    specs = tuple(policies) or DEFAULT_POLICIES
+    if deep and DEEP_PACK not in specs:
+        specs = (*specs, DEEP_PACK)
+    policy = load_policy(specs, select=select, skip=skip)
+    waivers = load_waivers(waiver_files)
+    baseline = frozenset(load_baseline(baseline_file)) if baseline_file else None
+    return Configuration(
+        policy,
+        waivers,
+        baseline,
+        fail_threshold(fail_on),
+        today or datetime.date.today(),
+    )
+
+
+def run(
+    configuration: Configuration,
+    jobs: Iterable[Item],
+    *,
+    skipped: Sequence[str] = (),
+    mode: str = "files",
+    scope: Sequence[str] = (),
+    enrich: Enrich | None = None,
+) -> Report:
+    """Evaluate the jobs (enriched first when ``enrich`` is given) and build the report."""
+    items: Sequence[Item] = list(jobs)
+    policy = configuration.policy
+    if enrich is not None:
+        from checker.enrich import needs
+
+        items = enrich(items, needs(policy))
+    results, statuses = apply_waivers(
+        evaluate(items, policy), configuration.waivers, configuration.today
+    )
+    gone = None
+    if configuration.baseline is not None:
+        results, gone = apply_baseline(results, set(configuration.baseline))
+    return Report(
+        results=tuple(results),
+        rules=policy.rules,
+        fail_on=configuration.fail_on,
+        skipped_files=tuple(skipped),
+        policy_sources=policy.sources,
+        waivers=statuses,
+        baseline_gone=gone,
+        mode=mode,
+        scope=tuple(scope),
+    )
