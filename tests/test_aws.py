@@ -1,4 +1,4 @@
-"""checker.sources.bedrock and checker.aws: listing, filters, pagination, regions, models, tags, faults, redaction.
+"""checker.sources.bedrock and checker.aws: listing, filters, regions, models, tags, redaction.
 
 AWS is moto in-process (`mock_aws`). Fields moto does not return (customizationConfig,
 statusDetails, invocationLogsConfig, a real KMS key) come through botocore's Stubber. Throttling,
