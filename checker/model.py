@@ -257,6 +257,8 @@ class Report:
     baseline_gone: int | None = None  # baselined findings no longer present (None: no baseline)
     mode: str = "files"  # "files" or "live", for SARIF categories
     scope: tuple[str, ...] = ()  # what a live scan was asked to cover: accounts, regions
+    policy_digests: Mapping[str, str] = field(default_factory=dict)  # source -> "sha256:..."
+    started: datetime.datetime | None = None  # when the run began (UTC)
 
     def findings(self) -> list[tuple[JobResult, Finding]]:
         return [(result, finding) for result in self.results for finding in result.findings]

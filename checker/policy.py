@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -77,6 +78,8 @@ class Policy:
     compiled: tuple[CompiledRule, ...]
     sources: tuple[str, ...]
     vars: Mapping[str, Any] = field(default_factory=dict)
+    # Each source's SHA-256 ("sha256:<hex>") as read: what a report says the run was judged by.
+    digests: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -115,6 +118,7 @@ class _PolicyFile:
     data: dict[str, Any]
     lines: dict[str, int]
     builtin: bool
+    digest: str = ""
 
 
 def _flatten_schema_errors(errors: Any, prefix: str = "") -> list[tuple[str, str]]:
@@ -213,7 +217,8 @@ def _read(spec: str) -> _PolicyFile:
     checker = None if builtin else _policy_file_validator()
     data, lines = read_checked_yaml(path, shown, "policy", checker)
     pack = data.get("pack") or (path.stem if not builtin else spec.split(":", 1)[1])
-    return _PolicyFile(shown, pack, data, lines, builtin)
+    digest = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    return _PolicyFile(shown, pack, data, lines, builtin, digest)
 
 
 def _describe(data: Mapping[str, Any], path: str) -> str:
@@ -451,7 +456,8 @@ def load_policy(
             )
 
     selected = _select(compiled, list(select), list(skip))
-    return Policy(tuple(selected), tuple(f.shown for f in files), variables)
+    digests = {f.shown: f.digest for f in files}
+    return Policy(tuple(selected), tuple(f.shown for f in files), variables, digests)
 
 
 def _select(compiled: list[CompiledRule], select: list[str], skip: list[str]) -> list[CompiledRule]:

@@ -89,4 +89,4 @@ def test_text_colour_only_when_asked() -> None:
 
 
 def test_every_format_is_registered() -> None:
-    assert set(FORMATS) == {"text", "json", "sarif", "junit", "markdown"}
+    assert set(FORMATS) == {"text", "json", "sarif", "junit", "markdown", "html"}

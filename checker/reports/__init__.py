@@ -50,6 +50,7 @@ FORMATS: dict[str, Format] = {
         "Also write a Markdown summary to FILE ('-' for stdout), e.g. for a PR "
         "comment. Example: --markdown summary.md",
     ),
+    "html": Format("html"),
 }
 # The formats with a --NAME FILE option of their own, in the order --help lists them.
 FILE_FORMATS = tuple(name for name, spec in FORMATS.items() if spec.option_help)

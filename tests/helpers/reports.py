@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 EVERY_PACK = ("builtin:baseline", "builtin:promotion", "builtin:cost")
 TODAY = datetime.date(2026, 1, 15)
+STARTED = datetime.datetime(2026, 1, 15, 9, 30, tzinfo=datetime.UTC)
 
 
 def example_report(
@@ -37,6 +38,8 @@ def example_report(
         skipped_files=tuple(scan.skipped),
         policy_sources=policy.sources,
         waivers=statuses,
+        policy_digests=policy.digests,
+        started=STARTED,
     )
 
 
