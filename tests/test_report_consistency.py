@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 from conftest import ALL_BUILTIN, DELETE, make_job
+from helpers.html_page import Page
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from junitparser import Error, Failure, JUnitXml, Skipped
@@ -17,9 +18,10 @@ from test_markdown import expected_summary_table, summary_table
 from test_sarif import assert_github_ready, assert_valid_sarif
 
 from checker.evaluate import evaluate
+from checker.frameworks import FRAMEWORKS, summarize
 from checker.model import FindingStatus, Job, LoadError, Origin, Report, Severity, Waiver
 from checker.policy import load_policy
-from checker.reports import RenderOptions, json_report, junit, markdown, sarif
+from checker.reports import FORMATS, RenderOptions, json_report, junit, markdown, sarif
 from checker.waivers import apply_waivers
 
 POLICY = load_policy(ALL_BUILTIN)
@@ -233,6 +235,33 @@ def check_markdown(report: Report) -> None:
     assert ("### Waived" in text.splitlines()) == (summary["waivedFindings"] > 0)
 
 
+def check_html(report: Report, expected: dict[str, Any], framework: str) -> None:
+    summary = report.summary()
+    page = Page(FORMATS["html"](report, RenderOptions(framework=framework)))
+    assert page.counts() == {
+        **{k: v for k, v in summary.items() if k != "bySeverity"},
+        **summary["bySeverity"],
+    }
+    rows = page.find("tr", "job-row")
+    assert len(rows) == expected["jobs"] == len(page.find("section", "job"))
+    outcomes = Counter(row.attrs["data-outcome"] for row in rows)
+    for outcome in ("passed", "failed", "waived", "errored"):
+        assert outcomes[outcome] == summary[outcome]
+    findings = page.find("tr", "finding-row")
+    assert len(findings) == len(expected["all"])
+    assert sum(1 for f in findings if f.attrs["data-status"] == "unknown") == len(
+        expected["unknown"]
+    )
+    waived = [f for f in findings if f.attrs["data-suppressed"] == "waiver"]
+    assert len(waived) == summary["waivedFindings"] == len(expected["waived"])
+    assert len(page.find("tr", "waiver-row")) == len(report.waivers)
+    # The per-control summary agrees with the JSON report's.
+    controls = json.loads(json_report.render(report, RenderOptions(framework=framework)))
+    statuses = [row.attrs["data-status"] for row in page.find("tr", "control-row")]
+    assert statuses == [c["status"] for c in controls["framework"]["controls"]]
+    assert statuses == [c.status for c in summarize(report, framework).controls]
+
+
 @settings(max_examples=60, deadline=None)
 @given(reports)
 def test_every_format_agrees_on_the_counts(generated) -> None:
@@ -245,3 +274,5 @@ def test_every_format_agrees_on_the_counts(generated) -> None:
     check_sarif(report, expected)
     check_junit(report, expected)
     check_markdown(report)
+    for framework in FRAMEWORKS:
+        check_html(report, expected, framework)

@@ -14,6 +14,7 @@ STYLE = """
   --bg-alt: #f6f8fa; --failed: #a40e26; --passed: #116329; --waived: #0550ae;
   --unknown: #6e40c9; --errored: #953800; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
   color: var(--fg); margin: 0 auto; max-width: 78rem; padding: 1rem 1.5rem 3rem; }
 h1 { font-size: 1.6rem; margin: .5rem 0; }
@@ -22,12 +23,14 @@ h2 { font-size: 1.25rem; border-bottom: 1px solid var(--line); padding-bottom: .
 h3 { font-size: 1.05rem; margin: 1.25rem 0 .5rem; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
 th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left;
-  vertical-align: top; overflow-wrap: break-word; }
+  vertical-align: top; overflow-wrap: anywhere; }
 th { background: var(--bg-alt); }
-thead th { white-space: nowrap; }
 table.compact { width: auto; min-width: 24rem; }
-td.mono, span.mono, li.mono { overflow-wrap: anywhere; }
+span.mono, li.mono { overflow-wrap: anywhere; }
+td.mono { min-width: 7rem; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th { overflow-wrap: normal; }
+td a, .status { overflow-wrap: normal; }
 code, pre, .mono { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 pre { background: var(--bg-alt); border: 1px solid var(--line); padding: .5rem;
   white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -49,8 +52,9 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; }
-  [hidden] { display: revert !important; }
-  .filters, .no-print { display: none !important; }
+  tr[hidden] { display: table-row !important; }
+  section[hidden] { display: block !important; }
+  .filters { display: none !important; }
   h2 { break-after: avoid; }
   tr, .job { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
