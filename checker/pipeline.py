@@ -81,6 +81,7 @@ def run(
     enrich: Enrich | None = None,
 ) -> Report:
     """Evaluate the jobs (enriched first when ``enrich`` is given) and build the report."""
+    started = datetime.datetime.now(datetime.UTC)
     items: Sequence[Item] = list(jobs)
     policy = configuration.policy
     if enrich is not None:
@@ -103,4 +104,6 @@ def run(
         baseline_gone=gone,
         mode=mode,
         scope=tuple(scope),
+        policy_digests=policy.digests,
+        started=started,
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from checker.frameworks import FRAMEWORKS
 from checker.pipeline import FAIL_ON
 from checker.reports import CONSOLE_FORMATS, FILE_FORMATS, FORMATS
 
@@ -61,6 +62,7 @@ class RunOptions:
     sarif_category: str | None
     sarif_anchor: str
     sarif_include_waived: bool
+    framework: str | None
     # --NAME FILE of each format in FILE_FORMATS: where to write it (None: not asked for)
     report_files: dict[str, str | None] = field(default_factory=dict)
 
@@ -114,6 +116,12 @@ _RUN_OPTIONS = [
     *(
         click.option(f"--{name}", f"{name}_file", metavar="FILE", help=FORMATS[name].option_help)
         for name in FILE_FORMATS
+    ),
+    click.option(
+        "--framework",
+        type=click.Choice(list(FRAMEWORKS)),
+        help="Add a per-control summary for this compliance framework to the text, Markdown, "
+        "JSON and HTML reports (docs/frameworks.md). Example: --framework nist-800-53",
     ),
     click.option(
         "--github-summary",

@@ -85,6 +85,7 @@ def write_reports(run: RunOptions, report: Report) -> None:
         sarif_anchor=run.sarif_anchor,
         sarif_category=run.sarif_category,
         sarif_include_suppressed=run.sarif_include_waived,
+        framework=run.framework,
     )
     to_stdout = [name for name, target in run.report_files.items() if target == "-"]
     for name, target in run.report_files.items():

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import click
 
 from checker.cli.options import policy_option
+from checker.frameworks import FRAMEWORKS
 
 
 @click.command()
@@ -20,20 +21,40 @@ from checker.cli.options import policy_option
     show_default=True,
     help="Catalogue format. Example: --format json",
 )
-def rules(policies: Sequence[str], output_format: str) -> None:
+@click.option(
+    "--framework",
+    type=click.Choice(list(FRAMEWORKS)),
+    help="List each rule with the controls it supports in this framework (docs/frameworks.md). "
+    "Example: --framework iso-27001",
+)
+def rules(policies: Sequence[str], output_format: str, framework: str | None) -> None:
     """List the rules: id, severity, pack and title (default: every built-in pack).
 
     \b
     Examples:
       bedrock-checker rules
       bedrock-checker rules --policy policies/org.yaml --format json
+      bedrock-checker rules --framework nist-800-53
     """
+    from checker.frameworks import rule_controls
     from checker.packs import builtin_names
     from checker.policy import load_policy
     from checker.reports.json_report import rule_dict
 
     specs = policies or [f"builtin:{name}" for name in builtin_names()]
     catalogue = sorted(load_policy(specs).rules, key=lambda r: r.id)
+    if framework is not None:
+        listed = rule_controls(catalogue, framework)
+        if output_format == "json":
+            entries = [{**rule_dict(r), "controls": {framework: list(ids)}} for r, ids in listed]
+            click.echo(json.dumps(entries, indent=2))
+            return
+        width = max((len(r.id) for r in catalogue), default=4)
+        shown = [", ".join(ids) or "-" for _, ids in listed]
+        controls_width = max((len(text) for text in shown), default=1)
+        for (rule, _), text in zip(listed, shown, strict=True):
+            click.echo(f"{rule.id:<{width}}  {text:<{controls_width}}  {rule.title}")
+        return
     if output_format == "json":
         click.echo(json.dumps([rule_dict(r) for r in catalogue], indent=2))
         return

@@ -50,7 +50,11 @@ FORMATS: dict[str, Format] = {
         "Also write a Markdown summary to FILE ('-' for stdout), e.g. for a PR "
         "comment. Example: --markdown summary.md",
     ),
-    "html": Format("html"),
+    "html": Format(
+        "html",
+        "Also write a self-contained HTML report to FILE ('-' for stdout), to read, print "
+        "or attach to a review. Example: --html report.html",
+    ),
 }
 # The formats with a --NAME FILE option of their own, in the order --help lists them.
 FILE_FORMATS = tuple(name for name, spec in FORMATS.items() if spec.option_help)
