@@ -33,11 +33,11 @@ def builtin_names() -> list[str]:
 
 
 def builtin_path(name: str) -> Path:
-    path = builtin_dir() / f"{name}.yaml"
-    if not path.is_file():
+    """The file of a listed pack; any other name (a path, ``..``) is refused, never opened."""
+    if name not in builtin_names():
         known = ", ".join(f"builtin:{n}" for n in builtin_names())
         raise CheckerError(f"builtin:{name}: no such built-in policy pack (known: {known})")
-    return path
+    return builtin_dir() / f"{name}.yaml"
 
 
 def template_text(name: str) -> str:

@@ -21,10 +21,33 @@ from checker.errors import CheckerError
 from checker.pipeline import Configuration, configure
 from checker.pipeline import run as run_pipeline
 
+REQUIRE_SEPARATOR = "--require-separator"
 
-@click.command()
+
+class _PathsCommand(click.Command):
+    """With --require-separator, the paths must follow ``--``: the pre-commit hook sets it, so
+    that a committed file named like an option (``--waivers=w.yaml``) is only ever a path."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        options = args[: args.index("--")] if "--" in args else args
+        if REQUIRE_SEPARATOR in options and "--" not in args:
+            raise CheckerError(
+                f"{REQUIRE_SEPARATOR}: end the hook's args with '--', so that file names are "
+                "never read as options (args: [--policy, FILE, --])"
+            )
+        return super().parse_args(ctx, args)
+
+
+@click.command(cls=_PathsCommand)
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @run_options
+@click.option(
+    REQUIRE_SEPARATOR,
+    "require_separator",
+    is_flag=True,
+    help="Refuse to run unless the paths follow '--' (the pre-commit hook sets this, so "
+    "that file names are never read as options).",
+)
 @click.option(
     "--skip-unrecognized",
     is_flag=True,
@@ -39,11 +62,14 @@ def check(
     ctx: click.Context,
     paths: Sequence[str],
     run: RunOptions,
+    require_separator: bool,
     skip_unrecognized: bool,
     deep: bool,
     connection: Any,
 ) -> None:
     """Check job documents in files and directories (searched recursively; - reads stdin).
+
+    Everything after '--' is a path, even if it starts with '-': check [OPTIONS] -- PATH...
 
     Recognised by content: get-model-customization-job responses, create-model-customization-job
     requests (JSON or YAML, as given to --cli-input-json/--cli-input-yaml), JSON arrays and JSON
@@ -53,6 +79,7 @@ def check(
     \b
     Examples:
       bedrock-checker check examples/
+      bedrock-checker check --fail-on warning -- jobs/ "$CHANGED_FILE"
       bedrock-checker check jobs/ --policy builtin:baseline \\
           --policy policies/org.yaml --fail-on warning
       bedrock-checker check jobs/ --sarif results.sarif --junit junit.xml \\

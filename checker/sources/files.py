@@ -11,26 +11,17 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from checker import normalize, parsing
 from checker.errors import InputError
 from checker.model import Job, LoadError, Origin
-from checker.sources import terraform
+from checker.sources import recognition, terraform
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 WALK_SUFFIXES = (".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".tf", ".tfstate")
+YAML_SUFFIXES = (".yaml", ".yml")
 SKIPPED_DIRS = {".git", ".terraform", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
-# A file that contains none of these cannot be a job document: a directory walk skips it
-# without parsing (fast, and tolerant of templated YAML that is not valid YAML).
-_MARKERS = (
-    b"jobName",
-    b"job_name",
-    b"customModelName",
-    b"baseModelIdentifier",
-    b"baseModelArn",
-    b"aws_bedrock_custom_model",
-)
 
 Item = Job | LoadError
 
@@ -68,6 +59,9 @@ def read_paths(
             before = len(scan.items)
             skipped_before = len(scan.skipped)
             for file in _walk(path):
+                if isinstance(file, LoadError):
+                    scan.items.append(file)
+                    continue
                 found = read_file(file, explicit=False)
                 if found is None:
                     scan.skipped.append(display_path(file))
@@ -92,12 +86,26 @@ def read_paths(
     return scan
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    for directory, subdirs, files in os.walk(root):
+def _walk(root: Path) -> Iterator[Path | LoadError]:
+    """The files to read below ``root``, and an error for each folder that cannot be listed
+    (a job in it would otherwise vanish from the report)."""
+    unreadable: list[OSError] = []
+    for directory, subdirs, files in os.walk(root, onerror=unreadable.append):
+        while unreadable:
+            yield _unreadable_directory(unreadable.pop(0), root)
         subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS and not d.startswith("."))
         for name in sorted(files):
             if name.endswith(WALK_SUFFIXES):
                 yield Path(directory, name)
+    for error in unreadable:
+        yield _unreadable_directory(error, root)
+
+
+def _unreadable_directory(error: OSError, root: Path) -> LoadError:
+    where = Path(error.filename) if error.filename else root
+    return LoadError(
+        Origin(path=display_path(where)), f"cannot read directory: {error.strerror or error}"
+    )
 
 
 def read_file(path: Path, *, explicit: bool) -> list[Item] | None:
@@ -116,7 +124,9 @@ def read_file(path: Path, *, explicit: bool) -> list[Item] | None:
 
 
 def read_bytes(raw: bytes, shown: str, *, explicit: bool, suffix: str = "") -> list[Item] | None:
-    if not explicit and not any(marker in raw for marker in _MARKERS):
+    # A walked file that no recogniser could accept is passed over unparsed: fast, and quiet
+    # about files that are not even valid JSON or YAML (templates).
+    if not explicit and not recognition.may_hold_job_bytes(raw):
         return None
     try:
         if not raw.strip():
@@ -144,7 +154,9 @@ def _jobs_in_text(text: str, shown: str, suffix: str) -> Iterator[Item]:
         for name, attributes, tf_lines, start in terraform.hcl_resources(text):
             origin = Origin(path=shown, line=start)
             address = f"{terraform.RESOURCE_TYPE}.{name}"
-            yield _terraform_job(attributes, set(), tf_lines, origin, address, normalize.TERRAFORM)
+            yield terraform.terraform_job(
+                attributes, set(), tf_lines, origin, address, normalize.TERRAFORM
+            )
         return
     stripped = text.lstrip()
     parsed: list[parsing.ParsedDocument | InputError]
@@ -152,9 +164,12 @@ def _jobs_in_text(text: str, shown: str, suffix: str) -> Iterator[Item]:
         try:
             parsed = [parsing.parse_json(text)]
         except InputError:
-            if not parsing.looks_like_json_lines(text):
+            if suffix in YAML_SUFFIXES:  # a flow-style YAML document: {jobName: x, ...}
+                parsed = list(parsing.parse_yaml(text))
+            elif parsing.looks_like_json_lines(text):
+                parsed = list(parsing.parse_json_lines(text))
+            else:
                 raise
-            parsed = list(parsing.parse_json_lines(text))
     else:
         parsed = list(parsing.parse_yaml(text))
     for index, document in enumerate(parsed):
@@ -167,51 +182,7 @@ def _jobs_in_text(text: str, shown: str, suffix: str) -> Iterator[Item]:
 
 def _jobs_in_document(
     parsed: parsing.ParsedDocument, shown: str, doc_index: int | None
-) -> Iterator[Item]:
-    data = parsed.data
-    if terraform.is_plan_or_state(data):
-        for address, values, unknown, json_path in terraform.plan_resources(data):
-            prefix = json_path + "."
-            own = {p[len(prefix) :]: n for p, n in parsed.lines.items() if p.startswith(prefix)}
-            origin = Origin(path=shown, line=parsed.lines.get(json_path, parsed.line))
-            yield _terraform_job(values, unknown, own, origin, address, normalize.TERRAFORM_PLAN)
-        return
-    if terraform.is_tf_json_config(data):
-        for name, attributes, json_path in terraform.json_config_resources(data):
-            prefix = json_path + "."
-            own = {p[len(prefix) :]: n for p, n in parsed.lines.items() if p.startswith(prefix)}
-            origin = Origin(path=shown, line=parsed.lines.get(json_path, parsed.line))
-            address = f"{terraform.RESOURCE_TYPE}.{name}"
-            yield _terraform_job(attributes, set(), own, origin, address, normalize.TERRAFORM)
-        return
-    if isinstance(data, list):
-        groups = parsing.group_lines(parsed.lines)
-        for index, element in enumerate(data):
-            line = parsed.lines.get(str(index), parsed.line)
-            yield from _api_job(element, groups.get(str(index), {}), Origin(shown, line, index))
-        return
-    yield from _api_job(data, parsed.lines, Origin(shown, parsed.line, doc_index))
-
-
-def _api_job(data: Any, lines: dict[str, int], origin: Origin) -> Iterator[Item]:
-    kind = normalize.classify(data)
-    if kind is None:
-        if origin.index is not None and isinstance(data, dict):
-            yield LoadError(origin, f"item {origin.index} is not a customization job")
-        return
-    document, canonical_lines = normalize.from_api(data, kind, lines)
-    document, canonical_lines = normalize.finish(document, canonical_lines, kind, set())
-    yield Job(document, origin, kind, canonical_lines)
-
-
-def _terraform_job(
-    attributes: dict[str, Any],
-    unknown: set[str],
-    tf_lines: dict[str, int],
-    origin: Origin,
-    address: str,
-    kind: str,
-) -> Job:
-    document, lines, canonical_unknown = normalize.from_terraform(attributes, unknown, tf_lines)
-    document, lines = normalize.finish(document, lines, kind, canonical_unknown)
-    return Job(document, origin, kind, lines, resource=address)
+) -> list[Item]:
+    return recognition.read_document(
+        parsed.data, parsed.lines, Origin(shown, parsed.line, doc_index)
+    )

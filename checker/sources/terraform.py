@@ -6,9 +6,13 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from checker import normalize
 from checker.errors import InputError
+from checker.model import Job, Origin
 
 RESOURCE_TYPE = "aws_bedrock_custom_model"
+# Every Terraform document with a job names the resource type (HCL and JSON alike).
+MARKERS = (RESOURCE_TYPE,)
 # [ \t]*, not \s*: \s would match the blank lines before the block and start it too early.
 _BLOCK_START = re.compile(r'^[ \t]*resource\s+"aws_bedrock_custom_model"\s+"([^"]+)"\s*\{', re.M)
 _ATTRIBUTE = re.compile(r"^\s*\"?([A-Za-z_][\w-]*)\"?\s*(=|\{)")
@@ -172,3 +176,59 @@ def json_config_resources(data: Mapping[str, Any]) -> Iterator[tuple[str, dict[s
             attributes = attributes[0] if attributes else {}
         if isinstance(attributes, dict):
             yield name, attributes, f"resource.{RESOURCE_TYPE}.{name}"
+
+
+def read_plan_document(data: Any, lines: Mapping[str, int], origin: Origin) -> Iterator[Job] | None:
+    """The custom models of ``terraform show -json`` output (a plan or a state)."""
+    if not is_plan_or_state(data):
+        return None
+    return (
+        terraform_job(
+            values,
+            unknown,
+            _below(lines, json_path),
+            _at(origin, lines, json_path),
+            address,
+            normalize.TERRAFORM_PLAN,
+        )
+        for address, values, unknown, json_path in plan_resources(data)
+    )
+
+
+def read_json_config(data: Any, lines: Mapping[str, int], origin: Origin) -> Iterator[Job] | None:
+    """The custom models of Terraform's JSON configuration syntax (``*.tf.json``)."""
+    if not is_tf_json_config(data):
+        return None
+    return (
+        terraform_job(
+            attributes,
+            set(),
+            _below(lines, json_path),
+            _at(origin, lines, json_path),
+            f"{RESOURCE_TYPE}.{name}",
+            normalize.TERRAFORM,
+        )
+        for name, attributes, json_path in json_config_resources(data)
+    )
+
+
+def _below(lines: Mapping[str, int], json_path: str) -> dict[str, int]:
+    prefix = json_path + "."
+    return {p[len(prefix) :]: n for p, n in lines.items() if p.startswith(prefix)}
+
+
+def _at(origin: Origin, lines: Mapping[str, int], json_path: str) -> Origin:
+    return Origin(path=origin.path, line=lines.get(json_path, origin.line))
+
+
+def terraform_job(
+    attributes: dict[str, Any],
+    unknown: set[str],
+    tf_lines: dict[str, int],
+    origin: Origin,
+    address: str,
+    kind: str,
+) -> Job:
+    document, lines, canonical_unknown = normalize.from_terraform(attributes, unknown, tf_lines)
+    document, lines = normalize.finish(document, lines, kind, canonical_unknown)
+    return Job(document, origin, kind, lines, resource=address)
