@@ -1,0 +1,211 @@
+"""One job, from event to verdict: fetch it, evaluate it, and stop it when configured to.
+
+Fetching and normalising reuse the live source (checker/sources/aws.py), so a job checked by
+guard gets exactly the document and the rule verdicts that `scan` would give it. boto3 is
+imported inside functions only.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from checker.errors import CheckerError
+from checker.guard.config import GuardConfig
+from checker.guard.events import JobEvent
+from checker.model import Finding, Job, JobResult, LoadError, Origin, Report, Severity, Waiver
+
+if TYPE_CHECKING:
+    from checker.evaluate import Evaluator
+    from checker.policy import Policy
+
+# StopModelCustomizationJob applies to a running job only; the other statuses are final or
+# already on their way to Stopped.
+RUNNING = "InProgress"
+
+
+class Clients:
+    """One boto3 session, and one client per service and region, kept while the function is warm."""
+
+    def __init__(self, session: Any = None) -> None:
+        self._session = session
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def session(self) -> Any:
+        if self._session is None:
+            import boto3
+
+            self._session = boto3.session.Session()
+        return self._session
+
+    def client(self, service: str, region: str) -> Any:
+        with self._lock:
+            found = self._clients.get((service, region))
+            if found is None:
+                from checker.sources import aws
+                from checker.sources.connection import Connection
+
+                config = aws.client_config(Connection(), self.session, region)
+                found = self.session.client(service, region_name=region, config=config)
+                self._clients[(service, region)] = found
+            return found
+
+
+@dataclass
+class Loaded:
+    """The policies and waivers, read once per warm function and reused for every event."""
+
+    policy: Policy
+    waivers: tuple[Waiver, ...]
+    evaluator: Evaluator
+    with_tags: bool
+    deep_kinds: frozenset[str] | None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def from_config(cls, config: GuardConfig) -> Loaded:
+        """Read policies and waivers; a bad file is a CheckerError naming it."""
+        from checker.evaluate import Evaluator
+        from checker.policy import load_policy
+        from checker.sources.aws import policy_reads_tags
+        from checker.waivers import load_waivers
+
+        policy = load_policy(config.policy_specs)
+        deep_kinds = None
+        if config.deep:
+            from checker.sources.deep import needs
+
+            deep_kinds = needs(policy)
+        return cls(
+            policy,
+            load_waivers(config.waivers),
+            Evaluator(policy),
+            policy_reads_tags(policy),
+            deep_kinds,
+        )
+
+
+@dataclass(frozen=True)
+class Enforcement:
+    """What guard did about a job: ``none``, ``dry-run``, ``stopped`` or ``stop-failed``."""
+
+    action: str
+    reason: str
+    rules: tuple[str, ...] = ()  # the rules whose findings asked for the stop
+
+
+@dataclass(frozen=True)
+class Verdict:
+    event: JobEvent
+    report: Report
+    enforcement: Enforcement
+
+    @property
+    def result(self) -> JobResult:
+        return self.report.results[0]
+
+
+def fetch(clients: Clients, event: JobEvent, loaded: Loaded) -> Job | LoadError:
+    """The job the event names, normalised (and enriched in deep mode), or why it cannot be read."""
+    from checker.sources import aws
+
+    origin = Origin(region=event.region, arn=event.job_arn)
+    try:
+        scope = aws.Scope(clients.client("bedrock", event.region), event.region)
+        items = aws.collect(
+            [scope],
+            aws.Selection(job_identifiers=(event.identifier,)),
+            with_tags=loaded.with_tags,
+            workers=1,
+        )
+    except CheckerError as exc:  # credentials or endpoint: nothing could be asked
+        return LoadError(origin, str(exc))
+    if not items:
+        return LoadError(origin, f"job {event.identifier}: no answer from {event.region}")
+    item = items[0]
+    if isinstance(item, LoadError):
+        return item
+    job = item.to_job()
+    if loaded.deep_kinds is None:
+        return job
+    from checker.sources import deep
+    from checker.sources.connection import Connection
+
+    enriched = deep.enrich(
+        [(job, clients.session)],
+        loaded.deep_kinds,
+        Connection(regions=(event.region,), max_concurrency=4),
+        default_region=event.region,
+    )
+    return enriched[0]
+
+
+def evaluate(item: Job | LoadError, loaded: Loaded, today: datetime.date, region: str) -> Report:
+    """Evaluate one job and apply the waivers: the report `scan` would give for this job."""
+    from checker.waivers import apply_waivers
+
+    with loaded.lock:  # the evaluator's verdict cache is not shared across threads
+        results = loaded.evaluator.evaluate([item])
+    results, statuses = apply_waivers(results, loaded.waivers, today)
+    return Report(
+        results=tuple(results),
+        rules=loaded.policy.rules,
+        policy_sources=loaded.policy.sources,
+        waivers=statuses,
+        mode="live",
+        scope=(region,),
+    )
+
+
+def stopping_findings(result: JobResult) -> list[Finding]:
+    """Unwaived error-level violations: the only findings that may stop a job (never unknowns)."""
+    return [f for f in result.findings if f.counts and f.severity is Severity.ERROR]
+
+
+def enforce(report: Report, config: GuardConfig, clients: Clients) -> Enforcement:
+    """Stop the job when STOP_ON=error and it is running with unwaived error findings."""
+    result = report.results[0]
+    if result.job is None:
+        return Enforcement(
+            "none", "the job could not be read: guard never stops what it cannot see"
+        )
+    blocking = stopping_findings(result)
+    if not blocking:
+        return Enforcement("none", "no unwaived error-level finding")
+    rules = tuple(dict.fromkeys(f.rule.id for f in blocking))
+    status = result.job.document.get("status")
+    if status != RUNNING:
+        return Enforcement("none", f"the job is {status or 'of unknown status'}: nothing to stop")
+    if not config.enforcing:
+        return Enforcement("dry-run", f"would stop the job (STOP_ON={config.stop_on})", rules)
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from checker.sources.aws import error_text
+
+    job = result.job
+    region = job.origin.region or str((job.document.get("derived") or {}).get("region") or "")
+    try:
+        # By name, unique in the job's account and region: AWS takes a name or an ARN, and
+        # moto (the AWS mock the tests use) finds jobs by name only.
+        clients.client("bedrock", region).stop_model_customization_job(
+            jobIdentifier=job.name or job.arn
+        )
+    except (ClientError, BotoCoreError) as exc:
+        return Enforcement("stop-failed", f"StopModelCustomizationJob: {error_text(exc)}", rules)
+    return Enforcement("stopped", "StopModelCustomizationJob accepted (STOP_ON=error)", rules)
+
+
+def check(
+    event: JobEvent,
+    config: GuardConfig,
+    loaded: Loaded,
+    clients: Clients,
+    today: datetime.date,
+) -> Verdict:
+    item = fetch(clients, event, loaded)
+    report = evaluate(item, loaded, today, event.region)
+    return Verdict(event, report, enforce(report, config, clients))
