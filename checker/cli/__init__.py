@@ -1,5 +1,5 @@
 """The command line: click only. Options in ``options``, output in ``output``, and one module
-per family of commands (check/scan, get/snapshot, rules/policy). The work itself is done by
+per family of commands (check/scan, get/snapshot, rules/policy, guard). The work itself is done by
 checker.pipeline and the modules below it."""
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def main() -> None:
 
 
 def _register() -> None:
-    from checker.cli import check, live, policy
+    from checker.cli import check, guard, live, policy
 
     for command in (
         check.check,
@@ -94,6 +94,7 @@ def _register() -> None:
         live.snapshot,
         policy.rules,
         policy.policy,
+        guard.guard,
     ):
         cli.add_command(command)
 

@@ -1,25 +1,25 @@
 """One job, from event to verdict: fetch it, evaluate it, and stop it when configured to.
 
-Fetching and normalising reuse the live source (checker/sources/aws.py), so a job checked by
-guard gets exactly the document and the rule verdicts that `scan` would give it. boto3 is
-imported inside functions only.
+Fetching and normalising reuse the live source (checker/sources/bedrock.py), and evaluation is
+the pipeline's (checker/pipeline.py), so a job checked by guard gets exactly the document and
+the rule verdicts that `scan` would give it. boto3 is imported inside functions only.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from checker.errors import CheckerError
 from checker.guard.config import GuardConfig
 from checker.guard.events import JobEvent
-from checker.model import Finding, Job, JobResult, LoadError, Origin, Report, Severity, Waiver
+from checker.model import Finding, Job, JobResult, LoadError, Origin, Report, Severity
 
 if TYPE_CHECKING:
-    from checker.evaluate import Evaluator
-    from checker.policy import Policy
+    from checker.pipeline import Configuration
 
 # StopModelCustomizationJob applies to a running job only; the other statuses are final or
 # already on their way to Stopped.
@@ -46,47 +46,30 @@ class Clients:
         with self._lock:
             found = self._clients.get((service, region))
             if found is None:
-                from checker.sources import aws
-                from checker.sources.connection import Connection
+                from checker.aws.connection import Connection
+                from checker.aws.session import client_config
 
-                config = aws.client_config(Connection(), self.session, region)
+                config = client_config(Connection(), self.session, region)
                 found = self.session.client(service, region_name=region, config=config)
                 self._clients[(service, region)] = found
             return found
 
 
-@dataclass
+@dataclass(frozen=True)
 class Loaded:
     """The policies and waivers, read once per warm function and reused for every event."""
 
-    policy: Policy
-    waivers: tuple[Waiver, ...]
-    evaluator: Evaluator
+    configuration: Configuration
     with_tags: bool
-    deep_kinds: frozenset[str] | None
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    deep: bool
 
     @classmethod
     def from_config(cls, config: GuardConfig) -> Loaded:
         """Read policies and waivers; a bad file is a CheckerError naming it."""
-        from checker.evaluate import Evaluator
-        from checker.policy import load_policy
-        from checker.sources.aws import policy_reads_tags
-        from checker.waivers import load_waivers
+        from checker.pipeline import configure
 
-        policy = load_policy(config.policy_specs)
-        deep_kinds = None
-        if config.deep:
-            from checker.sources.deep import needs
-
-            deep_kinds = needs(policy)
-        return cls(
-            policy,
-            load_waivers(config.waivers),
-            Evaluator(policy),
-            policy_reads_tags(policy),
-            deep_kinds,
-        )
+        configuration = configure(config.policies, waiver_files=config.waivers, deep=config.deep)
+        return cls(configuration, configuration.policy.reads_under("tags"), config.deep)
 
 
 @dataclass(frozen=True)
@@ -110,15 +93,15 @@ class Verdict:
 
 
 def fetch(clients: Clients, event: JobEvent, loaded: Loaded) -> Job | LoadError:
-    """The job the event names, normalised (and enriched in deep mode), or why it cannot be read."""
-    from checker.sources import aws
+    """The job the event names, normalised, or why it cannot be read."""
+    from checker.sources import bedrock
 
     origin = Origin(region=event.region, arn=event.job_arn)
     try:
-        scope = aws.Scope(clients.client("bedrock", event.region), event.region)
-        items = aws.collect(
+        scope = bedrock.Scope(clients.client("bedrock", event.region), event.region)
+        items = bedrock.collect(
             [scope],
-            aws.Selection(job_identifiers=(event.identifier,)),
+            bedrock.Selection(job_identifiers=(event.identifier,)),
             with_tags=loaded.with_tags,
             workers=1,
         )
@@ -127,38 +110,29 @@ def fetch(clients: Clients, event: JobEvent, loaded: Loaded) -> Job | LoadError:
     if not items:
         return LoadError(origin, f"job {event.identifier}: no answer from {event.region}")
     item = items[0]
-    if isinstance(item, LoadError):
-        return item
-    job = item.to_job()
-    if loaded.deep_kinds is None:
-        return job
-    from checker.sources import deep
-    from checker.sources.connection import Connection
-
-    enriched = deep.enrich(
-        [(job, clients.session)],
-        loaded.deep_kinds,
-        Connection(regions=(event.region,), max_concurrency=4),
-        default_region=event.region,
-    )
-    return enriched[0]
+    return item if isinstance(item, LoadError) else item.to_job()
 
 
-def evaluate(item: Job | LoadError, loaded: Loaded, today: datetime.date, region: str) -> Report:
-    """Evaluate one job and apply the waivers: the report `scan` would give for this job."""
-    from checker.waivers import apply_waivers
+def evaluate(
+    item: Job | LoadError,
+    loaded: Loaded,
+    today: datetime.date,
+    region: str,
+    clients: Clients,
+) -> Report:
+    """The report `scan` would give for this job: deep mode, evaluation, waivers."""
+    from checker.pipeline import run
 
-    with loaded.lock:  # the evaluator's verdict cache is not shared across threads
-        results = loaded.evaluator.evaluate([item])
-    results, statuses = apply_waivers(results, loaded.waivers, today)
-    return Report(
-        results=tuple(results),
-        rules=loaded.policy.rules,
-        policy_sources=loaded.policy.sources,
-        waivers=statuses,
-        mode="live",
-        scope=(region,),
-    )
+    enrich = None
+    if loaded.deep:
+        from checker.aws.connection import Connection
+        from checker.enrich import Enricher
+
+        # The job's resources are read with the function's own credentials, in its region.
+        connection = Connection(regions=(region,), max_concurrency=4)
+        enrich = Enricher(connection, sessions=[clients.session])
+    configuration = dataclasses.replace(loaded.configuration, today=today)
+    return run(configuration, [item], mode="live", scope=(region,), enrich=enrich)
 
 
 def stopping_findings(result: JobResult) -> list[Finding]:
@@ -184,7 +158,7 @@ def enforce(report: Report, config: GuardConfig, clients: Clients) -> Enforcemen
         return Enforcement("dry-run", f"would stop the job (STOP_ON={config.stop_on})", rules)
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from checker.sources.aws import error_text
+    from checker.aws.errors import error_text
 
     job = result.job
     region = job.origin.region or str((job.document.get("derived") or {}).get("region") or "")
@@ -207,5 +181,5 @@ def check(
     today: datetime.date,
 ) -> Verdict:
     item = fetch(clients, event, loaded)
-    report = evaluate(item, loaded, today, event.region)
+    report = evaluate(item, loaded, today, event.region, clients)
     return Verdict(event, report, enforce(report, config, clients))

@@ -137,31 +137,3 @@ def build_package(output: Path, config_files: Sequence[Path] = ()) -> PackageMan
         hashlib.sha256(content).hexdigest(),
         tuple(pins),
     )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m checker.guard.package [--output guard.zip] [FILE...]``: build the zip."""
-    import argparse
-    import sys
-
-    parser = argparse.ArgumentParser(
-        prog="python -m checker.guard.package",
-        description="Build guard's Lambda deployment zip from the installed package.",
-    )
-    parser.add_argument("--output", "-o", type=Path, default=Path("guard.zip"))
-    parser.add_argument("files", nargs="*", type=Path, help="policy and waiver files for config/")
-    args = parser.parse_args(argv)
-    try:
-        manifest = build_package(args.output, args.files)
-    except CheckerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(
-        f"{manifest.path}: {manifest.size:,} bytes, {len(manifest.entries)} files, "
-        f"sha256 {manifest.sha256}; {', '.join(manifest.pins)} (boto3 from the Lambda runtime)"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -72,7 +72,7 @@ class Guard:
 
     def _deliver(self, verdict: Verdict) -> dict[str, str]:
         """Send the verdict to SNS and Security Hub; a failure is recorded, never raised."""
-        from checker.sources.aws import error_text
+        from checker.aws.errors import error_text
 
         deliveries: dict[str, str] = {}
         if self.config.sns_topic_arn and outputs.worth_notifying(verdict):

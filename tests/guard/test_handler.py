@@ -218,3 +218,16 @@ def test_a_configuration_error_raises_so_the_event_reaches_the_dead_letter_queue
         checker.guard.handler(created_event("any-job"), None)
     (line,) = logged(capsys)
     assert line["guard"] == "configuration-error"
+
+
+def test_deep_mode_unknowns_never_stop_a_job() -> None:
+    # The job's key, role, buckets and network do not exist in moto: every deep rule is
+    # unknown, and an unknown never stops a job, even with STOP_ON=error.
+    create_job("good-job")
+    record = Guard(GuardConfig(deep=True, stop_on="error")).handle(created_event("good-job"))
+    statuses = {f["rule"]: f["status"] for f in record["findings"]}
+    assert sorted(statuses) == [f"BMC30{n}" for n in range(1, 10)]
+    assert set(statuses.values()) == {"unknown"}
+    assert record["outcome"] == "passed"
+    assert record["enforcement"]["action"] == "none"
+    assert job_status("good-job") == "InProgress"
