@@ -10,6 +10,8 @@ runtime), pointed at the server with AWS_ENDPOINT_URL:
 - cold start: from before `import checker.guard` to the first event's result (configuration,
   policies, boto3 and the Bedrock client, one GetModelCustomizationJob, evaluation, the log line);
   the median of several processes. Lambda's own start-up (the runtime, unpacking) is not in it.
+  Next to it, the floor: importing boto3 and creating a Bedrock client in a fresh process, which
+  no handler can avoid; their ratio moves less with the machine's load than either time.
 - warm: then N more events in the same process, cycling through the jobs; the time per event,
   and how much of it is the fetch (the API call to the local server) and how much is guard's own.
 
@@ -72,6 +74,16 @@ sys.stdout = handler_stdout
 print(json.dumps({"cold": cold, "first": first["outcome"], "warm": warm,
                   "fetch": fetching[0], "outcomes": outcomes,
                   "checker": checker.__file__, "click": "click" in sys.modules}))
+"""
+
+
+# The floor no handler can go under: importing boto3 and creating the Bedrock client.
+FLOOR = """
+import time
+started = time.perf_counter()
+import boto3
+boto3.client("bedrock", region_name="us-east-1")
+print(time.perf_counter() - started)
 """
 
 
@@ -186,6 +198,15 @@ def main() -> int:
                 )
                 figures = json.loads(done.stdout.splitlines()[-1])
                 figures["process"] = time.perf_counter() - begin
+                floor = subprocess.run(
+                    [sys.executable, "-c", FLOOR],
+                    cwd=task_root,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                figures["floor"] = float(floor.stdout.strip())
                 runs.append(figures)
         finally:
             server.stop()
@@ -195,6 +216,7 @@ def main() -> int:
     assert not any(r["click"] for r in runs), "the handler imported click"
     cold = statistics.median(r["cold"] for r in runs)
     process = statistics.median(r["process"] for r in runs)
+    floor = statistics.median(r["floor"] for r in runs)
     warm = [t for r in runs for t in r["warm"]]
     per_event = statistics.median(warm) if warm else 0.0
     mean_event = statistics.fmean(warm) if warm else 0.0
@@ -204,6 +226,8 @@ def main() -> int:
     figures_out = {
         "cold_seconds": cold,
         "process_seconds": process,
+        "floor_seconds": floor,
+        "cold_ratio": cold / floor,
         "warm_ms_median": per_event * 1000,
         "warm_ms_mean": mean_event * 1000,
         "warm_own_ms": own * 1000,
@@ -215,6 +239,8 @@ def main() -> int:
     rows = [
         ("zip size", f"{manifest.size / 1024:.0f} KiB", f"{len(manifest.entries)} files"),
         ("cold start, import to first result", f"{cold:.3f} s", "target < 1.5 s"),
+        ("import boto3 + Bedrock client", f"{floor:.3f} s", "the floor"),
+        ("cold start / floor", f"{cold / floor:.2f}x", "compare across machines and loads"),
         ("fresh process, start to exit", f"{process:.3f} s", f"with {args.events} warm events"),
         ("warm event, median", f"{per_event * 1000:.1f} ms", f"{len(warm)} events: {outcomes}"),
         ("warm event, mean", f"{mean_event * 1000:.1f} ms", ""),

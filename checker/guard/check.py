@@ -2,17 +2,18 @@
 
 Fetching and normalising reuse the live source (checker/sources/bedrock.py), and evaluation is
 the pipeline's (checker/pipeline.py), so a job checked by guard gets exactly the document and
-the rule verdicts that `scan` would give it. boto3 is imported inside functions only.
+the rule verdicts that `scan` would give it. AWS is reached through checker/aws/ and the live
+source only; boto3 is imported inside their functions.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from checker.aws.clients import Clients
 from checker.errors import CheckerError
 from checker.guard.config import GuardConfig
 from checker.guard.events import JobEvent
@@ -24,35 +25,6 @@ if TYPE_CHECKING:
 # StopModelCustomizationJob applies to a running job only; the other statuses are final or
 # already on their way to Stopped.
 RUNNING = "InProgress"
-
-
-class Clients:
-    """One boto3 session, and one client per service and region, kept while the function is warm."""
-
-    def __init__(self, session: Any = None) -> None:
-        self._session = session
-        self._clients: dict[tuple[str, str], Any] = {}
-        self._lock = threading.Lock()
-
-    @property
-    def session(self) -> Any:
-        if self._session is None:
-            import boto3
-
-            self._session = boto3.session.Session()
-        return self._session
-
-    def client(self, service: str, region: str) -> Any:
-        with self._lock:
-            found = self._clients.get((service, region))
-            if found is None:
-                from checker.aws.connection import Connection
-                from checker.aws.session import client_config
-
-                config = client_config(Connection(), self.session, region)
-                found = self.session.client(service, region_name=region, config=config)
-                self._clients[(service, region)] = found
-            return found
 
 
 @dataclass(frozen=True)
@@ -156,8 +128,6 @@ def enforce(report: Report, config: GuardConfig, clients: Clients) -> Enforcemen
         return Enforcement("none", f"the job is {status or 'of unknown status'}: nothing to stop")
     if not config.enforcing:
         return Enforcement("dry-run", f"would stop the job (STOP_ON={config.stop_on})", rules)
-    from botocore.exceptions import BotoCoreError, ClientError
-
     from checker.aws.errors import error_text
 
     job = result.job
@@ -168,7 +138,7 @@ def enforce(report: Report, config: GuardConfig, clients: Clients) -> Enforcemen
         clients.client("bedrock", region).stop_model_customization_job(
             jobIdentifier=job.name or job.arn
         )
-    except (ClientError, BotoCoreError) as exc:
+    except Exception as exc:  # botocore's errors: recorded, never raised
         return Enforcement("stop-failed", f"StopModelCustomizationJob: {error_text(exc)}", rules)
     return Enforcement("stopped", "StopModelCustomizationJob accepted (STOP_ON=error)", rules)
 

@@ -10,7 +10,8 @@ import sys
 from typing import Any, TextIO
 
 from checker import __version__
-from checker.guard.check import Clients, Verdict, stopping_findings
+from checker.aws.clients import Clients
+from checker.guard.check import Verdict, stopping_findings
 from checker.model import Finding, FindingStatus, JobResult
 
 PRODUCT = "bedrock-checker"

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from checker.aws.clients import Clients
 from checker.errors import CheckerError
-from checker.guard.check import Clients, enforce
+from checker.guard.check import enforce
 from checker.guard.config import DEFAULT_POLICIES, GuardConfig, from_environment
 from checker.model import Finding, FindingStatus, Job, JobResult, Origin, Report, Rule, Severity
 
