@@ -76,13 +76,36 @@ DATA_ACCESS = policy(
     {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::corp-out/*"},
 )
 VPC_ACCESS = policy(
+    {"Effect": "Allow", "Action": ["ec2:DescribeSubnets"], "Resource": "*"},
     {
         "Effect": "Allow",
-        "Action": ["ec2:CreateNetworkInterface", "ec2:DescribeSubnets"],
+        "Action": ["ec2:CreateNetworkInterface"],
         "Resource": "*",
-    }
+        "Condition": {"StringEquals": {"aws:RequestTag/BedrockManaged": "true"}},
+    },
 )
 ADMIN = policy({"Effect": "Allow", "Action": "*", "Resource": "*"})
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/service-role/BedrockFT"
+
+
+def key_policy(*extra: dict[str, Any], via: str | None = f"bedrock.{REGION}.amazonaws.com") -> str:
+    """A key policy: the account's root (IAM decides), and the service role's use of the key
+    through Bedrock only (``via=None``: without the kms:ViaService condition)."""
+    role_use: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"AWS": ROLE_ARN},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"],
+        "Resource": "*",
+    }
+    if via is not None:
+        role_use["Condition"] = {"StringLike": {"kms:ViaService": [via]}}
+    root = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    return json.dumps(policy(root, role_use, *extra))
 
 
 @dataclass(frozen=True)
@@ -108,11 +131,16 @@ class Cloud:
         self.ec2 = session.client("ec2")
         self.bedrock = session.client("bedrock")
         self._cidrs = (f"10.0.{n}.0/24" for n in itertools.count(1))
+        self._data_key: str | None = None
+        self._log_bucket: str | None = None
+        self._s3_endpoint: str | None = None
 
     # KMS -----------------------------------------------------------------------------------
 
-    def key(self, *, rotation: bool = True) -> str:
-        meta = self.kms.create_key(Description="custom models")["KeyMetadata"]
+    def key(self, *, rotation: bool = True, key_policy_text: str | None = None) -> str:
+        meta = self.kms.create_key(
+            Description="custom models", Policy=key_policy_text or key_policy()
+        )["KeyMetadata"]
         if rotation:
             self.kms.enable_key_rotation(KeyId=meta["KeyId"])
         return str(meta["Arn"])
@@ -161,20 +189,65 @@ class Cloud:
         *,
         block: dict[str, bool] | None = ALL_BLOCKED,
         encryption: str | None = "aws:kms",
+        key: str | None = None,
+        versioning: bool = True,
+        logging: bool = True,
     ) -> str:
-        """A bucket with these Block Public Access settings (None: no configuration) and
-        this default encryption algorithm (None: none)."""
+        """A bucket with these Block Public Access settings (None: no configuration), this
+        default encryption algorithm (None: none) with a customer-managed key (``key``, else
+        one shared by the data buckets), versioning and server access logging."""
         self.s3.create_bucket(Bucket=name)
         if block is not None:
             self.s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=dict(block))
         if encryption is not None:
+            default: dict[str, str] = {"SSEAlgorithm": encryption}
+            if encryption.startswith("aws:kms"):
+                if key is None:
+                    self._data_key = key = self._data_key or self.key()
+                default["KMSMasterKeyID"] = key
             self.s3.put_bucket_encryption(
                 Bucket=name,
                 ServerSideEncryptionConfiguration={
-                    "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": encryption}}]
+                    "Rules": [{"ApplyServerSideEncryptionByDefault": default}]
+                },
+            )
+        if versioning:
+            self.s3.put_bucket_versioning(
+                Bucket=name, VersioningConfiguration={"Status": "Enabled"}
+            )
+        if logging:
+            self.s3.put_bucket_logging(
+                Bucket=name,
+                BucketLoggingStatus={
+                    "LoggingEnabled": {"TargetBucket": self.log_bucket(), "TargetPrefix": name}
                 },
             )
         return name
+
+    @property
+    def data_key(self) -> str | None:
+        """The customer-managed key the data buckets encrypt with by default."""
+        return self._data_key
+
+    def log_bucket(self) -> str:
+        """The bucket that receives the data buckets' server access logs."""
+        if self._log_bucket is None:
+            self._log_bucket = "corp-access-logs"
+            self.s3.create_bucket(Bucket=self._log_bucket)
+            self.s3.put_bucket_policy(
+                Bucket=self._log_bucket,
+                Policy=json.dumps(
+                    policy(
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "logging.s3.amazonaws.com"},
+                            "Action": "s3:PutObject",
+                            "Resource": f"arn:aws:s3:::{self._log_bucket}/*",
+                        }
+                    )
+                ),
+            )
+        return self._log_bucket
 
     def block_account(self, settings: dict[str, bool] = ALL_BLOCKED) -> None:
         """The account-level S3 Block Public Access settings."""
@@ -197,12 +270,15 @@ class Cloud:
             self.ec2.associate_route_table(RouteTableId=route_table, SubnetId=subnet)
         return str(subnet)
 
-    def route_table(self, vpc: str, *, internet: bool) -> str:
-        """A route table; with ``internet``, a 0.0.0.0/0 route to an internet gateway."""
-        table = self.ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    def route_table(self, vpc: str, *, internet: bool, s3_endpoint: bool = True) -> str:
+        """A route table; with ``internet``, a 0.0.0.0/0 route to an internet gateway; with
+        ``s3_endpoint``, on the S3 gateway endpoint of the world's VPC (if there is one)."""
+        table = str(self.ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"])
         if internet:
             self.route_to_internet(vpc, table)
-        return str(table)
+        if s3_endpoint and self._s3_endpoint is not None:
+            self.ec2.modify_vpc_endpoint(VpcEndpointId=self._s3_endpoint, AddRouteTableIds=[table])
+        return table
 
     def main_route_table(self, vpc: str) -> str:
         [table] = self.ec2.describe_route_tables(
@@ -212,6 +288,45 @@ class Cloud:
             ]
         )["RouteTables"]
         return str(table["RouteTableId"])
+
+    def s3_gateway_endpoint(self, vpc: str, *tables: str) -> str:
+        """An S3 gateway endpoint of ``vpc`` on these route tables."""
+        endpoint = self.ec2.create_vpc_endpoint(
+            VpcId=vpc,
+            ServiceName=f"com.amazonaws.{REGION}.s3",
+            VpcEndpointType="Gateway",
+            RouteTableIds=list(tables),
+        )["VpcEndpoint"]["VpcEndpointId"]
+        self._s3_endpoint = str(endpoint)
+        return self._s3_endpoint
+
+    def route_to_nat(self, vpc: str, table: str, *, destination: str = "0.0.0.0/0") -> None:
+        """A route (by default 0.0.0.0/0) to a NAT gateway (in a subnet of its own)."""
+        subnet = self.subnet(vpc, "us-east-1c")
+        allocation = self.ec2.allocate_address(Domain="vpc")["AllocationId"]
+        nat = self.ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)
+        self.ec2.create_route(
+            RouteTableId=table,
+            DestinationCidrBlock=destination,
+            NatGatewayId=nat["NatGateway"]["NatGatewayId"],
+        )
+
+    def trail_logging_s3_data_events(self, *values: str) -> None:
+        """A logging CloudTrail trail recording S3 data events for these ARN prefixes."""
+        trail_bucket = "corp-trail"
+        self.s3.create_bucket(Bucket=trail_bucket)
+        trails = new_session().client("cloudtrail")
+        trails.create_trail(Name="org-trail", S3BucketName=trail_bucket, IsMultiRegionTrail=True)
+        trails.put_event_selectors(
+            TrailName="org-trail",
+            EventSelectors=[
+                {
+                    "ReadWriteType": "All",
+                    "DataResources": [{"Type": "AWS::S3::Object", "Values": list(values)}],
+                }
+            ],
+        )
+        trails.start_logging(Name="org-trail")
 
     def route_to_internet(self, vpc: str, table: str) -> None:
         gateway = self.ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
@@ -250,6 +365,7 @@ class Cloud:
         for name in BUCKETS:
             self.bucket(name)
         vpc = self.vpc()
+        self.s3_gateway_endpoint(vpc, self.main_route_table(vpc))
         return World(
             key=self.key(),
             role=self.role(),

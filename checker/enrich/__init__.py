@@ -139,6 +139,46 @@ def _enrich(fetcher: Fetcher, session: Any, job: Job, kinds: frozenset[str]) -> 
                 if isinstance(named, str) and named
                 else None
             )
+    # Facts that compare a shared resource with this job: copies, never the cached facts.
+    account = run.account
+    no_account = "could not be decided: the job's account is not known (no ARN names it)"
+    key = resources.get("kmsKey")
+    if key is not None:
+        key = resources["kmsKey"] = dict(key)
+        if key.get("policyFacts") is None:
+            unknown.setdefault(
+                "resources.kmsKey.foreignPrincipalAccounts",
+                "is not known: "
+                + unknown.get("resources.kmsKey.policy", "the key policy was not read"),
+            )
+        elif account is None:
+            unknown["resources.kmsKey.foreignPrincipalAccounts"] = no_account
+        else:
+            named = key["policyFacts"]["principalAccounts"]
+            key["foreignPrincipalAccounts"] = [a for a in named if a != account]
+    role = resources.get("role")
+    if role is not None:
+        role = resources["role"] = {**role, "trust": dict(role.get("trust") or {})}
+        if account is None:
+            unknown["resources.role.trust.scopedToJobAccount"] = no_account
+        else:
+            role["trust"]["scopedToJobAccount"] = iam.trusted_for(role["trust"], account)
+        if role.get("permissionsUnread"):
+            for fact in ("s3OnEveryBucket", "writableInputData", "networkInterfacesScoped"):
+                unknown[f"resources.role.{fact}"] = role["permissionsUnread"]
+        else:
+            role.update(iam.least_privilege(role, run.derived.get("dataUris") or ()))
+            opaque_inputs = [
+                entry["path"]
+                for index, entry in enumerate(run.derived.get("dataUris") or ())
+                if f"derived.dataUris.{index}" in (run.derived.get("unknown") or ())
+                and entry.get("role") != "output"
+            ]
+            if opaque_inputs:
+                del role["writableInputData"]
+                unknown["resources.role.writableInputData"] = (
+                    f"is not known: {opaque_inputs[0]} is not known"
+                )
     if "buckets" in kinds:
         buckets: dict[str, Any] = {}
         for index, entry in enumerate(run.derived.get("dataUris") or ()):

@@ -31,8 +31,10 @@ def _subnet(reader: JobReader, subnet_id: str, region: str) -> Facts:
         "cidrBlock": subnet.get("CidrBlock"),
         "mapPublicIpOnLaunch": bool(subnet.get("MapPublicIpOnLaunch")),
         "routeTable": None,
+        "internetRoutes": None,
         "internetGatewayRoutes": None,
         "private": None,
+        "s3GatewayEndpoint": None,
     }
     unknown: dict[str, str] = {}
     try:
@@ -50,22 +52,79 @@ def _subnet(reader: JobReader, subnet_id: str, region: str) -> Facts:
                 "main-route-table", region, vpc, fetch=lambda: _main_table(reader, region, vpc)
             )
         )
-        routes = [
-            str(
-                route.get("DestinationCidrBlock")
-                or route.get("DestinationIpv6CidrBlock")
-                or route.get("DestinationPrefixListId")
-            )
-            for route in table.get("Routes") or ()
-            if str(route.get("GatewayId") or "").startswith("igw-")
-            and route.get("State") != "blackhole"
-        ]
+        routes = internet_routes(table.get("Routes") or ())
         facts["routeTable"] = {"id": table.get("RouteTableId"), "main": main}
-        facts["internetGatewayRoutes"] = routes
+        facts["internetRoutes"] = routes
+        facts["internetGatewayRoutes"] = [
+            route["destination"] for route in routes if route["target"].startswith("igw-")
+        ]
         facts["private"] = not routes
     except Unreadable as exc:
         unknown["private"] = exc.reason
+        unknown["s3GatewayEndpoint"] = exc.reason
+        return facts, unknown
+    try:
+        endpoints = reader.once(
+            "s3-gateway-endpoints", region, vpc, fetch=lambda: _s3_endpoints(reader, region, vpc)
+        )
+        table_id = facts["routeTable"]["id"]
+        facts["s3GatewayEndpoint"] = any(table_id in tables for tables in endpoints.values())
+    except Unreadable as exc:
+        unknown["s3GatewayEndpoint"] = exc.reason
     return facts, unknown
+
+
+# Route targets that lead out of the VPC. A route to an internet gateway does whatever its
+# destination; the others lead out when they are a default route (everything not more specific).
+_EXIT_TARGETS = (
+    ("GatewayId", "igw-"),
+    ("NatGatewayId", "nat-"),
+    ("EgressOnlyInternetGatewayId", "eigw-"),
+    ("TransitGatewayId", "tgw-"),
+    ("VpcPeeringConnectionId", "pcx-"),
+    ("GatewayId", "vgw-"),
+)
+_DEFAULT_ROUTES = frozenset({"0.0.0.0/0", "::/0"})
+
+
+def internet_routes(routes: Any) -> list[dict[str, str]]:
+    """The routes of a table that can reach the internet: any route to an internet gateway, and
+    default routes to a NAT gateway, egress-only internet gateway, transit gateway, virtual
+    private gateway or peering connection (where the traffic may leave through another network)."""
+    found: list[dict[str, str]] = []
+    for route in routes:
+        if not isinstance(route, Mapping) or route.get("State") == "blackhole":
+            continue
+        destination = str(
+            route.get("DestinationCidrBlock")
+            or route.get("DestinationIpv6CidrBlock")
+            or route.get("DestinationPrefixListId")
+        )
+        for field, prefix in _EXIT_TARGETS:
+            target = str(route.get(field) or "")
+            if target.startswith(prefix) and (prefix == "igw-" or destination in _DEFAULT_ROUTES):
+                found.append({"destination": destination, "target": target})
+                break
+    return found
+
+
+def _s3_endpoints(reader: JobReader, region: str, vpc: Any) -> dict[str, list[str]]:
+    """The VPC's available S3 gateway endpoints: {endpoint id: its route table ids}."""
+    answer = reader.call(
+        "ec2",
+        region,
+        "DescribeVpcEndpoints",
+        Filters=[
+            {"Name": "vpc-id", "Values": [str(vpc)]},
+            {"Name": "vpc-endpoint-type", "Values": ["Gateway"]},
+            {"Name": "service-name", "Values": [f"com.amazonaws.{region}.s3"]},
+        ],
+    )
+    return {
+        str(endpoint.get("VpcEndpointId")): [str(t) for t in endpoint.get("RouteTableIds") or ()]
+        for endpoint in answer.get("VpcEndpoints") or ()
+        if str(endpoint.get("State", "available")).lower() == "available"
+    }
 
 
 def _main_table(reader: JobReader, region: str, vpc: Any) -> Any:

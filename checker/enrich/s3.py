@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping
 from typing import Any
 
+from checker.enrich import kms
 from checker.enrich.fetcher import Facts, JobReader, Unreadable, policy_document
 
 PUBLIC_ACCESS_SETTINGS = (
@@ -33,6 +35,12 @@ def _bucket(reader: JobReader, name: str, owner: str | None, region: str | None)
         "publicAccessBlocked": None,
         "encryption": None,
         "policy": None,
+        "versioning": None,
+        "objectLock": None,
+        "integrityProtected": None,
+        "accessLogging": None,
+        "dataEventsLogged": None,
+        "activityLogged": None,
     }
     unknown: dict[str, str] = {}
     try:
@@ -48,6 +56,13 @@ def _bucket(reader: JobReader, name: str, owner: str | None, region: str | None)
             **params,
         )
         facts["encryption"] = _encryption(answer)
+        if facts["encryption"] and facts["encryption"]["algorithm"].startswith("aws:kms"):
+            del facts["encryption"]["customerManagedKey"]  # known below, or unknown
+            try:
+                key = facts["encryption"]["kmsKeyId"]
+                facts["encryption"]["customerManagedKey"] = kms.customer_managed(reader, key)
+            except Unreadable as exc:
+                unknown["encryption.customerManagedKey"] = exc.reason
     except Unreadable as exc:
         unknown["encryption"] = exc.reason
     try:
@@ -57,7 +72,117 @@ def _bucket(reader: JobReader, name: str, owner: str | None, region: str | None)
         facts["policy"] = policy_document(answer["Policy"]) if answer else None
     except (Unreadable, ValueError) as exc:
         unknown["policy"] = getattr(exc, "reason", "could not be read: not JSON")
+    _integrity(reader, params, region, facts, unknown)
+    _activity(reader, params, name, owner, region, facts, unknown)
     return facts, unknown
+
+
+def _integrity(
+    reader: JobReader,
+    params: Mapping[str, Any],
+    region: str | None,
+    facts: dict[str, Any],
+    unknown: dict[str, str],
+) -> None:
+    """Versioning or Object Lock: the training data cannot be silently replaced."""
+    try:
+        answer = reader.call("s3", region, "GetBucketVersioning", **params)
+        facts["versioning"] = answer.get("Status") or "Disabled"
+    except Unreadable as exc:
+        unknown["versioning"] = exc.reason
+    try:
+        answer = reader.call(
+            "s3",
+            region,
+            "GetObjectLockConfiguration",
+            absent=("ObjectLockConfigurationNotFoundError",),
+            **params,
+        )
+        config = (answer or {}).get("ObjectLockConfiguration") or {}
+        facts["objectLock"] = config.get("ObjectLockEnabled") == "Enabled"
+    except Unreadable as exc:
+        unknown["objectLock"] = exc.reason
+    if facts["versioning"] == "Enabled" or facts["objectLock"]:
+        facts["integrityProtected"] = True
+    elif "versioning" in unknown or "objectLock" in unknown:
+        unknown["integrityProtected"] = unknown.get("versioning") or unknown["objectLock"]
+    else:
+        facts["integrityProtected"] = False
+
+
+def _activity(
+    reader: JobReader,
+    params: Mapping[str, Any],
+    name: str,
+    owner: str | None,
+    region: str | None,
+    facts: dict[str, Any],
+    unknown: dict[str, str],
+) -> None:
+    """Server access logging, else CloudTrail S3 data events for the bucket's objects."""
+    try:
+        answer = reader.call("s3", region, "GetBucketLogging", **params)
+        facts["accessLogging"] = bool(answer.get("LoggingEnabled"))
+    except Unreadable as exc:
+        unknown["accessLogging"] = exc.reason
+    if facts["accessLogging"]:
+        facts["activityLogged"] = True
+        return
+    try:
+        trails_region = region or reader.need_region("the trails that may log its data events")
+        logged = reader.once(
+            "s3-data-events",
+            owner,
+            trails_region,
+            fetch=lambda: _data_event_arns(reader, trails_region),
+        )
+        facts["dataEventsLogged"] = any(
+            fnmatch.fnmatchcase(f"arn:aws:s3:::{name}/", f"{prefix}*") for prefix in logged
+        )
+    except Unreadable as exc:
+        unknown["dataEventsLogged"] = exc.reason
+    if facts["dataEventsLogged"]:
+        facts["activityLogged"] = True
+    elif "accessLogging" in unknown or "dataEventsLogged" in unknown:
+        unknown["activityLogged"] = unknown.get("accessLogging") or unknown["dataEventsLogged"]
+    else:
+        facts["activityLogged"] = False
+
+
+def _data_event_arns(reader: JobReader, region: str) -> list[str]:
+    """The S3 object ARN prefixes whose data events a logging trail records ("arn:aws:s3" for
+    every object), from basic and advanced event selectors."""
+    trails = reader.call("cloudtrail", region, "DescribeTrails", includeShadowTrails=True)
+    prefixes: list[str] = []
+    for trail in trails.get("trailList") or ():
+        arn = trail.get("TrailARN")
+        status = reader.call("cloudtrail", region, "GetTrailStatus", Name=arn)
+        if not status.get("IsLogging"):
+            continue
+        selectors = reader.call("cloudtrail", region, "GetEventSelectors", TrailName=arn)
+        for selector in selectors.get("EventSelectors") or ():
+            for resource in selector.get("DataResources") or ():
+                if resource.get("Type") == "AWS::S3::Object":
+                    prefixes.extend(str(v) for v in resource.get("Values") or ())
+        for selector in selectors.get("AdvancedEventSelectors") or ():
+            prefixes.extend(_advanced_s3_prefixes(selector.get("FieldSelectors") or ()))
+    return prefixes
+
+
+def _advanced_s3_prefixes(fields: Any) -> list[str]:
+    """An advanced selector's S3 object ARN prefixes: only for data events on S3 objects,
+    and only when no other field narrows it (read-only, event names) to less than writes."""
+    by_name = {str(f.get("Field")): f for f in fields if isinstance(f, Mapping)}
+    if by_name.get("eventCategory", {}).get("Equals") != ["Data"]:
+        return []
+    if by_name.get("resources.type", {}).get("Equals") != ["AWS::S3::Object"]:
+        return []
+    if set(by_name) - {"eventCategory", "resources.type", "resources.ARN"}:
+        return []
+    arn = by_name.get("resources.ARN")
+    if arn is None:
+        return ["arn:aws:s3"]
+    return [str(v) for v in arn.get("StartsWith") or ()]
 
 
 def _public_access(
@@ -113,5 +238,6 @@ def _encryption(answer: Mapping[str, Any] | None) -> dict[str, Any] | None:
                 "algorithm": default["SSEAlgorithm"],
                 "kmsKeyId": default.get("KMSMasterKeyID"),
                 "bucketKeyEnabled": bool(rule.get("BucketKeyEnabled")),
+                "customerManagedKey": None,  # only SSE-KMS has a key
             }
     return None
