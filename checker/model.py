@@ -270,6 +270,14 @@ class Report:
         threshold = self.fail_on.rank
         return [f for _, f in self.findings() if f.counts and f.severity.rank >= threshold]
 
+    def not_applicable(self, result: JobResult) -> tuple[str, ...]:
+        """The loaded rules that did not apply to this job (their ``when`` excludes it): not
+        checked, as opposed to checked and passed. None for a job that could not be read."""
+        if result.job is None:
+            return ()
+        checked = set(result.checked)
+        return tuple(rule.id for rule in self.rules if rule.id not in checked)
+
     def summary(self) -> dict[str, Any]:
         """The counts every format reports, computed in one place so that they always agree."""
         outcomes = {o.value: 0 for o in Outcome}
@@ -292,6 +300,7 @@ class Report:
             "findings": sum(by_severity.values()),
             "bySeverity": by_severity,
             "unknown": unknown,
+            "notApplicable": sum(len(self.not_applicable(r)) for r in self.results),
             "waivedFindings": waived,
             "baselinedFindings": baselined,
             "failing": len(self.failing()),

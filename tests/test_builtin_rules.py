@@ -140,6 +140,18 @@ ROWS = [
     # A create request has no job ARN: the job's account is the role's own, so it cannot differ.
     pytest.param(CREATE_REQUEST, {"roleArn": f"arn:aws:iam::{OTHER_ACCOUNT}:role/BedrockFT"},
                  {"BMC101"}, id="BMC005-create-request-takes-account-from-role"),
+    # --- BMC011 validation apart from training ---
+    pytest.param(None, {"trainingDataConfig.s3Uri": "s3://corp-train/data/"}, {"BMC011"},
+                 id="BMC011-training-folder-holds-validation"),
+    pytest.param(None, {"validationDataConfig.validators": [
+                     {"s3Uri": "s3://corp-train/data/train.jsonl"}]},
+                 {"BMC011"}, id="BMC011-same-file"),
+    pytest.param(None, {"trainingDataConfig": _logs(FILTERS),
+                        "validationDataConfig.validators": [{"s3Uri": "s3://corp-logs/bedrock/v/"}]},
+                 {"BMC011"}, id="BMC011-validation-inside-invocation-logs"),
+    pytest.param(None, {"validationDataConfig.validators": [
+                     {"s3Uri": "s3://corp-train/data/validation/"}]},
+                 set(), id="BMC011-pass-sibling-prefix"),
     # --- BMC006 output apart from inputs ---
     pytest.param(None, {"outputDataConfig.s3Uri": "s3://corp-train/data/"}, {"BMC006"},
                  id="BMC006-output-contains-training"),
@@ -315,7 +327,7 @@ def test_builtin_rules(
     assert rule_ids(make_job(base, **overrides)) == expected
 
 
-EVERY_BUILTIN_RULE = {f"BMC{n:03d}" for n in [*range(1, 11), *range(101, 105), *range(201, 205)]}
+EVERY_BUILTIN_RULE = {f"BMC{n:03d}" for n in [*range(1, 12), *range(101, 105), *range(201, 205)]}
 
 
 def test_the_table_fails_and_passes_every_builtin_rule() -> None:

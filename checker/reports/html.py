@@ -95,6 +95,7 @@ _SUMMARY_ROWS = (
     ("warning", "... of severity warning"),
     ("note", "... of severity note"),
     ("unknown", "Unknown (the rule could not decide)"),
+    ("notApplicable", "Not applicable (job and rule pairs the rule does not apply to)"),
     ("waivedFindings", "Waived findings"),
     ("baselinedFindings", "Baselined findings"),
     ("failing", "Findings at or above the fail threshold"),
@@ -241,7 +242,7 @@ def _finding_row(finding: Finding) -> str:
     )
 
 
-def _job_detail(index: int, result: JobResult) -> str:
+def _job_detail(index: int, result: JobResult, not_applicable: tuple[str, ...]) -> str:
     job = result.job
     facts = [
         ("Status", _status(result.outcome.value)),
@@ -260,6 +261,7 @@ def _job_detail(index: int, result: JobResult) -> str:
             ("Customization type", _or_none(derived.get("customizationType"))),
             ("Base model", _or_none(derived.get("baseModelId"))),
             ("Rules applied", _text(", ".join(result.checked)) or _NONE),
+            ("Rules not applicable", _text(", ".join(not_applicable)) or _NONE),
         ]
     parts = [
         f'<section class="job" id="job-{index}"><h3>{index}. {_text(result.label)}</h3>',
@@ -363,7 +365,9 @@ def render(report: Report, options: RenderOptions) -> str:
         body.append(_controls(summarize(report, options.framework)))
     body.append(_job_rows(report))
     body.append('<section id="details"><h2>Job details</h2>')
-    body.extend(_job_detail(i, r) for i, r in enumerate(report.results, 1))
+    body.extend(
+        _job_detail(i, r, report.not_applicable(r)) for i, r in enumerate(report.results, 1)
+    )
     body.append("</section>")
     body += [_waivers(report), _rules(report), _metadata(report, options)]
     return (

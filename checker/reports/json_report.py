@@ -70,7 +70,7 @@ def _waiver(status: WaiverStatus) -> dict[str, Any]:
     }
 
 
-def _job(result: JobResult) -> dict[str, Any]:
+def _job(result: JobResult, not_applicable: tuple[str, ...]) -> dict[str, Any]:
     job = result.job
     return {
         "key": result.key,
@@ -82,6 +82,7 @@ def _job(result: JobResult) -> dict[str, Any]:
         "outcome": result.outcome.value,
         "error": result.error.message if result.error else None,
         "checkedRules": list(result.checked),
+        "notApplicableRules": list(not_applicable),
         "findings": [_finding(result, f) for f in result.findings],
     }
 
@@ -95,7 +96,7 @@ def to_dict(report: Report, framework: str | None = None) -> dict[str, Any]:
         "exitCode": report.exit_code,
         "summary": report.summary(),
         "rules": [rule_dict(r) for r in report.rules],
-        "jobs": [_job(r) for r in report.results],
+        "jobs": [_job(r, report.not_applicable(r)) for r in report.results],
         "skippedFiles": list(report.skipped_files),
         "waivers": [_waiver(w) for w in report.waivers],
         "baseline": None if report.baseline_gone is None else {"gone": report.baseline_gone},

@@ -101,6 +101,14 @@ def render(report: Report, options: RenderOptions) -> str:
                 by_rule[finding.rule.id].append(finding)
             applied = list(dict.fromkeys([*result.checked, *by_rule]))
             _properties(suite, [rules[rule_id] for rule_id in applied], options.framework)
+            not_applicable = report.not_applicable(result)
+            if not_applicable:
+                holder = suite.find("properties")
+                if holder is None:
+                    holder = ET.SubElement(suite, "properties")
+                ET.SubElement(
+                    holder, "property", name="notApplicable", value=" ".join(not_applicable)
+                )
             for rule_id in applied:
                 outcome = _case(suite, name, rules[rule_id], by_rule.get(rule_id, []))
                 counts["tests"] += 1

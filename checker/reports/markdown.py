@@ -75,6 +75,9 @@ def render(report: Report, options: RenderOptions) -> str:
         f"| {summary['errored']} | {severity['error']} | {severity['warning']} "
         f"| {severity['note']} | {summary['unknown']} | {summary['waivedFindings']} |",
         "",
+        f"Not applicable: {summary['notApplicable']} (job, rule) pairs whose rule does not "
+        "apply to the job, not checked.",
+        "",
     ]
     if report.baseline_gone is not None:
         lines += [

@@ -279,6 +279,7 @@ def render(report: Report, options: RenderOptions) -> str:
                     "label": result.label,
                     "outcome": result.outcome.value,
                     "source": result.origin.describe(),
+                    "notApplicableRules": list(report.not_applicable(result)),
                 }
                 for result in report.results
             ],

@@ -74,7 +74,8 @@ def summary_line(report: Report) -> str:
         f"{counts['waived']} waived, {counts['errored']} errored; "
         f"{counts['findings']} finding{'s' if counts['findings'] != 1 else ''} "
         f"({severity['error']} error, {severity['warning']} warning, {severity['note']} note), "
-        f"{counts['unknown']} unknown, {counts['waivedFindings']} waived"
+        f"{counts['unknown']} unknown, {counts['waivedFindings']} waived; "
+        f"{counts['notApplicable']} not applicable"
     )
     if report.baseline_gone is not None:
         line += (
