@@ -111,7 +111,7 @@ def test_the_handler_runs_from_the_unpacked_zip(built: tuple[Path, Path], tmp_pa
     lines = done.stdout.splitlines()
     assert lines[-6:] == [
         "source 'aws.s3' is not aws.bedrock",
-        "11",  # the baseline's ten rules and ORG001
+        "12",  # the baseline's eleven rules and ORG001
         "True",
         "True",
         "True",
