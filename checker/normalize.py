@@ -66,7 +66,9 @@ TERRAFORM_FIELDS: _TfMap = {
 _PLACEHOLDER = re.compile(
     r"\{\{?\s*[A-Za-z_][\w.-]*\s*\}?\}"  # {account_id}, {{ bucket }}
     r"|<[A-Za-z_][\w .-]*>"  # <YOUR_BUCKET>
-    r"|\$\{[^}]*\}"  # ${var}
+    # ${var}. The body stops at the next "${" too: every character is then read from one "${"
+    # at most, where [^}]* read on to the end of the text from every one (quadratic time).
+    r"|\$\{(?:[^$}]|\$(?!\{))*+\}"
     r"|\$(?!LATEST\b)[A-Z][A-Z0-9_]{2,}"  # $ACCOUNT_ID, but not Lambda's $LATEST qualifier
 )
 _ARN = re.compile(

@@ -7,7 +7,6 @@ Nothing here can execute code: YAML goes through the safe loader, and Python tag
 
 from __future__ import annotations
 
-import bisect
 import datetime
 import json
 import re
@@ -20,7 +19,13 @@ import yaml
 from checker.errors import InputError
 
 MAX_DEPTH = 64
-MAX_YAML_NODES = 200_000  # after alias expansion; stops "billion laughs" documents
+MAX_YAML_NODES = 200_000  # per document, after alias expansion; stops "billion laughs"
+# Values (objects, arrays, strings, numbers, ...) in one JSON or YAML file, counted before the
+# parser builds them, so that memory stays bounded whatever the file's shape.
+MAX_VALUES = 1_000_000
+# Python refuses to print integers of more than 4,300 digits; YAML's hex, octal, binary and
+# sexagesimal forms can write larger ones in fewer characters.
+MAX_INT_DIGITS = 4_300
 
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -71,6 +76,16 @@ def _construct_binary(loader: yaml.SafeLoader, node: yaml.Node) -> str:
     return value.decode("utf-8", "replace")
 
 
+def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+    value: int = loader.construct_yaml_int(node)  # type: ignore[arg-type]
+    if abs(value) >= _INT_LIMIT:
+        raise ValueError(f"integer has more than {MAX_INT_DIGITS} digits")
+    return value
+
+
+_INT_LIMIT = 10**MAX_INT_DIGITS
+
+
 def _construct_set(loader: yaml.SafeLoader, node: yaml.Node) -> list[Any]:
     return list(loader.construct_mapping(node))  # type: ignore[arg-type]
 
@@ -85,6 +100,7 @@ def _construct_str_keys(self: yaml.SafeLoader, node: yaml.Node, deep: bool = Fal
 for _loader in (_JobYamlLoader, _PolicyYamlLoader):
     _loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
     _loader.add_constructor("tag:yaml.org,2002:binary", _construct_binary)
+    _loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
     _loader.add_constructor("tag:yaml.org,2002:set", _construct_set)
     _loader.construct_mapping = _construct_str_keys
 
@@ -106,8 +122,10 @@ def check_depth(data: Any, limit: int = MAX_DEPTH) -> None:
 # JSON
 
 # Strings and structural characters only: scalars need no visit (list items are counted by
-# their commas), which keeps this pass cheap next to json.loads.
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],]')
+# their commas), which keeps this pass cheap next to json.loads. The possessive repeats keep no
+# backtracking state: memory stays constant however long a string is (a plain group repeat
+# costs the regex engine about 100 bytes per character).
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]++|\\.)*+"|[{}\[\],]')
 
 
 def _json_key_lines(text: str) -> dict[str, int]:
@@ -116,7 +134,8 @@ def _json_key_lines(text: str) -> dict[str, int]:
     Also refuses documents nested deeper than MAX_DEPTH, which later stages walk recursively.
     """
     lines: dict[str, int] = {}
-    newlines = [match.start() for match in re.finditer("\n", text)]
+    line = 1  # the line of ``position``: counted as the tokens go, never stored per newline
+    position = 0
     paths: list[str] = []  # path of each open container
     is_object: list[bool] = []
     index: list[int] = []  # next item index of each open list
@@ -125,6 +144,9 @@ def _json_key_lines(text: str) -> dict[str, int]:
     for match in _JSON_TOKEN.finditer(text):
         token = match.group()
         first = token[0]
+        start = match.start()
+        line += text.count("\n", position, start)
+        position = start
         if first == ",":
             if is_object[-1]:
                 expecting_key = True
@@ -140,7 +162,7 @@ def _json_key_lines(text: str) -> dict[str, int]:
         if expecting_key:  # a string in key position
             key = token[1:-1] if "\\" not in token else json.loads(token)
             pending = f"{paths[-1]}.{key}" if paths[-1] else key
-            lines[pending] = bisect.bisect_right(newlines, match.start()) + 1
+            lines[pending] = line
             expecting_key = False
             continue
         if not paths:
@@ -149,16 +171,35 @@ def _json_key_lines(text: str) -> dict[str, int]:
             path = pending
         else:
             path = f"{paths[-1]}.{index[-1]}" if paths[-1] else str(index[-1])
-            lines.setdefault(path, bisect.bisect_right(newlines, match.start()) + 1)
+            lines.setdefault(path, line)
         if first in "{[":
             if len(paths) >= MAX_DEPTH:
-                line = bisect.bisect_right(newlines, match.start()) + 1
                 raise InputError(f"document is nested more than {MAX_DEPTH} levels deep", line)
             paths.append(path)
             is_object.append(first == "{")
             index.append(0)
             expecting_key = first == "{"
     return lines
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"')
+
+
+def _too_many_values(what: str) -> InputError:
+    return InputError(f"{what} holds more than {MAX_VALUES:,} values")
+
+
+def check_json_values(text: str) -> None:
+    """Refuse JSON text of more than MAX_VALUES values before it is parsed.
+
+    Each value but the first follows a comma or opens a container, so counting those outside
+    strings bounds the count; the strings are stripped only when the quick count is too high.
+    """
+    if sum(text.count(char) for char in ",[{") < MAX_VALUES:
+        return
+    code = _JSON_STRING.sub("", text)
+    if sum(code.count(char) for char in ",[{") >= MAX_VALUES:
+        raise _too_many_values("document")
 
 
 def _json_error(exc: json.JSONDecodeError) -> InputError:
@@ -191,6 +232,7 @@ def _replace_surrogates(data: Any) -> Any:
 
 
 def parse_json(text: str) -> ParsedDocument:
+    check_json_values(text)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -212,6 +254,7 @@ def parse_json_lines(text: str) -> Iterator[ParsedDocument | InputError]:
 
     A bad line is yielded as an InputError in its place, so the good lines around it are kept.
     """
+    check_json_values(text)
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
@@ -365,15 +408,31 @@ def _yaml_error(exc: yaml.YAMLError) -> InputError:
 
 # libyaml's composer recurses in C without a limit: some 25,000 nested collections overflow the
 # stack and kill the process. Each level needs a "[", "{", "-", "?" or a new line (at most two
-# levels each), so text with few of them is safe; other text is measured on the event stream.
+# levels each), so text with few of them is safe. The composer also builds every node before
+# the builder below can count them: a 50 MB flow list would take gigabytes. Each node but the
+# first needs one of those characters or a "," or ":" (at most two nodes each), so text with
+# few of them is small enough; other text is measured on the event stream, which is read one
+# event at a time, before anything is composed.
 _SAFE_NESTING = 5_000
+_LINE_BREAKS = "\n\r\x85\u2028\u2029"
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)
 
 
-def _check_event_depth(text: str, loader_class: type[yaml.SafeLoader]) -> None:
-    if 2 * sum(text.count(char) for char in "[{-?\n\r\x85\u2028\u2029") < _SAFE_NESTING:
+def _check_events(text: str, loader_class: type[yaml.SafeLoader]) -> None:
+    nesting = 2 * sum(text.count(char) for char in "[{-?" + _LINE_BREAKS)
+    nodes = nesting + 2 * (text.count(",") + text.count(":")) + 2
+    if nesting < _SAFE_NESTING and nodes <= MAX_YAML_NODES:
         return
-    depth = 0
+    depth = in_document = in_file = 0
     for event in yaml.parse(text, Loader=loader_class):
+        if isinstance(event, _NODE_EVENTS):
+            in_document += 1
+            in_file += 1
+            line = event.start_mark.line + 1 if event.start_mark else None
+            if in_document > MAX_YAML_NODES:
+                raise InputError(f"YAML document holds more than {MAX_YAML_NODES:,} values", line)
+            if in_file > MAX_VALUES:
+                raise _too_many_values("file")
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
@@ -381,6 +440,8 @@ def _check_event_depth(text: str, loader_class: type[yaml.SafeLoader]) -> None:
                 raise InputError(f"document is nested more than {MAX_DEPTH} levels deep", line)
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+        elif isinstance(event, yaml.DocumentStartEvent):
+            in_document = 0
 
 
 def parse_yaml(text: str, *, strict_tags: bool = False) -> Iterator[ParsedDocument]:
@@ -388,7 +449,7 @@ def parse_yaml(text: str, *, strict_tags: bool = False) -> Iterator[ParsedDocume
     loader_class = _PolicyYamlLoader if strict_tags else _JobYamlLoader
     loader = loader_class(text)
     try:
-        _check_event_depth(text, loader_class)
+        _check_events(text, loader_class)
         while loader.check_node():
             node = loader.get_node()
             if node is None:

@@ -7,6 +7,7 @@ documents are passed over and counted; a file named explicitly that is not one i
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from checker.model import Job, LoadError, Origin
 from checker.sources import recognition, terraform
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
+_CHUNK = 1024 * 1024
 WALK_SUFFIXES = (".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".tf", ".tfstate")
 YAML_SUFFIXES = (".yaml", ".yml")
 SKIPPED_DIRS = {".git", ".terraform", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
@@ -52,7 +54,12 @@ def read_paths(
     for given in paths:
         if given == "-":
             source = stdin if stdin is not None else sys.stdin.buffer
-            scan.items.extend(read_bytes(source.read(), "<stdin>", explicit=True) or [])
+            try:
+                raw = read_capped(source)
+            except InputError as exc:
+                scan.items.append(LoadError(Origin(path="<stdin>"), exc.message))
+                continue
+            scan.items.extend(read_bytes(raw, "<stdin>", explicit=True) or [])
             continue
         path = Path(given)
         if path.is_dir():
@@ -108,14 +115,55 @@ def _unreadable_directory(error: OSError, root: Path) -> LoadError:
     )
 
 
+def read_capped(source: BinaryIO) -> bytes:
+    """At most MAX_FILE_BYTES from a stream, whatever it claims its size is (``/dev/zero``,
+    a pipe, standard input); stops at the first chunk if that is binary."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = source.read(min(_CHUNK, MAX_FILE_BYTES + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        if not chunks and b"\x00" in chunk[:8192]:
+            raise InputError("binary file, not a text document")
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > MAX_FILE_BYTES:
+            raise InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+
+
+def _open(path: Path, *, explicit: bool) -> BinaryIO | None:
+    """The file opened for reading, or None for a walked file that is not a regular file.
+
+    Opening never blocks: O_NONBLOCK keeps a FIFO without a writer from waiting for one. A
+    named FIFO or device is then read as a stream (a FIFO that no one writes to is empty).
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            if not explicit:
+                os.close(descriptor)
+                return None
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError(21, "Is a directory")
+        os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
 def read_file(path: Path, *, explicit: bool) -> list[Item] | None:
-    """Jobs and errors from one file; None when a walked file is not a job document."""
+    """Jobs and errors from one file; None when a walked file is not a job document (or not a
+    regular file: a FIFO, a device or a socket, even behind a symbolic link)."""
     shown = display_path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-        raw = path.read_bytes()
+        source = _open(path, explicit=explicit)
+        if source is None:
+            return None
+        with source:
+            raw = read_capped(source)
     except InputError as exc:
         return [LoadError(Origin(path=shown), exc.message)]
     except OSError as exc:

@@ -9,6 +9,7 @@ from typing import Any
 from checker import normalize
 from checker.errors import InputError
 from checker.model import Job, Origin
+from checker.sources import hcl_text
 
 RESOURCE_TYPE = "aws_bedrock_custom_model"
 # Every Terraform document with a job names the resource type (HCL and JSON alike).
@@ -16,13 +17,9 @@ MARKERS = (RESOURCE_TYPE,)
 # [ \t]*, not \s*: \s would match the blank lines before the block and start it too early.
 _BLOCK_START = re.compile(r'^[ \t]*resource\s+"aws_bedrock_custom_model"\s+"([^"]+)"\s*\{', re.M)
 _ATTRIBUTE = re.compile(r"^\s*\"?([A-Za-z_][\w-]*)\"?\s*(=|\{)")
-# Braces that count for nesting: not in comments (#, //, /* */) nor in strings.
-_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|#.*|//.*|/\*.*?\*/')
-
-
-def _code_only(match: re.Match[str]) -> str:
-    text = match.group()
-    return text.replace("{", "").replace("}", "") if text.startswith('"') else ""
+# The parser takes some 200-400 bytes of memory per byte of text: each resource block is parsed
+# alone, and a block longer than this is refused rather than parsed.
+MAX_BLOCK_BYTES = 256 * 1024
 
 
 def is_plan_or_state(data: Any) -> bool:
@@ -42,7 +39,35 @@ def is_tf_json_config(data: Any) -> bool:
 
 
 def hcl_resources(text: str) -> Iterator[tuple[str, dict[str, Any], dict[str, int], int]]:
-    """(name, attributes, attribute lines, first line) of each resource in HCL text."""
+    """(name, attributes, attribute lines, first line) of each resource in HCL text.
+
+    The blocks are found on the text's code (hcl_text.code_text), and each is parsed alone:
+    the rest of the file is not read by the parser.
+    """
+    code = hcl_text.code_text(text)
+    code_lines = code.split("\n")
+    text_lines = text.split("\n")
+    line, position = 1, 0
+    for match in _BLOCK_START.finditer(code):
+        line += code.count("\n", position, match.start())
+        position = match.start()
+        name = match.group(1)
+        lines, last = _attribute_lines(code_lines, line)
+        block = "\n".join(text_lines[line - 1 : last])
+        if len(block) > MAX_BLOCK_BYTES:
+            raise InputError(
+                f"resource {RESOURCE_TYPE}.{name} is larger than {MAX_BLOCK_BYTES // 1024} KiB",
+                line,
+            )
+        attributes = _parse_block(block, line).get(name)
+        if isinstance(attributes, list):  # older parser output: one block per list item
+            attributes = attributes[0] if attributes else {}
+        if isinstance(attributes, dict):
+            yield name, attributes, lines, line
+
+
+def _parse_block(block: str, first_line: int) -> dict[str, Any]:
+    """The resource block's ``{name: attributes}``, parsed by python-hcl2."""
     import hcl2  # imported here: only .tf files pay for the HCL parser
     from hcl2.utils import SerializationOptions
 
@@ -50,40 +75,31 @@ def hcl_resources(text: str) -> Iterator[tuple[str, dict[str, Any], dict[str, in
         with_comments=False, explicit_blocks=False, strip_string_quotes=True
     )
     try:
-        parsed = hcl2.loads(text, serialization_options=options)
+        parsed = hcl2.loads(block + "\n", serialization_options=options)
     except Exception as exc:  # lark raises several unrelated types; all mean "bad syntax"
         line = getattr(exc, "line", None)
+        line = line + first_line - 1 if isinstance(line, int) and line > 0 else None
         column = getattr(exc, "column", None)
         summary = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         summary = re.sub(r"\s*at line \d+,? col(umn)? \d+\.?$", "", summary)
         where = f" (line {line}, column {column})" if line else ""
-        raise InputError(f"invalid Terraform: {summary}{where}", line) from exc
-    starts = {m.group(1): text.count("\n", 0, m.start()) + 1 for m in _BLOCK_START.finditer(text)}
-    text_lines = text.splitlines()
+        raise InputError(f"invalid Terraform: {summary}{where}", line or first_line) from exc
+    found: dict[str, Any] = {}
     for resources in parsed.get("resource") or []:
-        for name, attributes in (resources.get(RESOURCE_TYPE) or {}).items():
-            start = starts.get(name, 1)
-            if isinstance(attributes, list):  # older parser output: one block per list item
-                attributes = attributes[0] if attributes else {}
-            yield name, attributes, _attribute_lines(text_lines, start), start
+        found.update(resources.get(RESOURCE_TYPE) or {})
+    return found
 
 
-def _attribute_lines(text_lines: list[str], start: int) -> dict[str, int]:
-    """Terraform paths (``vpc_config.0.subnet_ids``) -> lines, by scanning the block's text."""
+def _attribute_lines(code_lines: list[str], start: int) -> tuple[dict[str, int], int]:
+    """Terraform paths (``vpc_config.0.subnet_ids``) -> lines, by scanning the block's code;
+    with the block's last line. Reads the block's lines only, each once."""
     lines: dict[str, int] = {}
     stack: list[str] = []
     counts: dict[str, int] = {}
     depth = 0
-    in_comment = False
-    for number in range(start - 1, len(text_lines)):
-        line = text_lines[number]
-        if in_comment:
-            if "*/" not in line:
-                continue
-            line, in_comment = line.split("*/", 1)[1], False
-        raw = _STRING_OR_COMMENT.sub(_code_only, line)
-        if "/*" in raw:  # a block comment that goes on over the next lines
-            raw, in_comment = raw.split("/*", 1)[0], True
+    number = start - 1
+    for number in range(start - 1, len(code_lines)):
+        raw = code_lines[number]
         match = _ATTRIBUTE.match(raw)
         if match and depth >= 1:
             name = match.group(1)
@@ -104,7 +120,7 @@ def _attribute_lines(text_lines: list[str], start: int) -> dict[str, int]:
             stack.pop()
         if depth <= 0:
             break
-    return lines
+    return lines, number + 1
 
 
 def _unknown_paths(marks: Any, prefix: str = "") -> set[str]:
