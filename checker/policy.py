@@ -26,6 +26,7 @@ from checker.frameworks import FRAMEWORKS as _KNOWN_FRAMEWORKS
 from checker.frameworks import control_problem
 from checker.model import Origin, Rule, Severity
 from checker.parsing import decode, parse_yaml
+from checker.regex import RegexError, compile_regex
 from checker.vocabulary import ROOT_READS, JobValidator
 
 DEFAULT_POLICIES = ("builtin:baseline",)
@@ -273,12 +274,20 @@ def _check_regexes(schema: Any, path: str, where: _PolicyFile) -> None:
     if isinstance(schema, dict):
         for key, value in schema.items():
             if key == "regex" and isinstance(value, str):
+                where_at = (
+                    f"{where.shown}:{_line(where.lines, f'{path}.{key}')}: "
+                    f"{_describe(where.data, f'{path}.{key}')}"
+                )
                 try:
                     re.compile(value)
                 except re.error as exc:
+                    raise CheckerError(f"{where_at}bad regex '{value}': {exc}") from exc
+                try:
+                    compile_regex(value)
+                except RegexError as exc:
                     raise CheckerError(
-                        f"{where.shown}:{_line(where.lines, f'{path}.{key}')}: "
-                        f"{_describe(where.data, f'{path}.{key}')}bad regex '{value}': {exc}"
+                        f"{where_at}regex '{value}' is not supported: {exc} (policy regexes "
+                        "are matched in linear time, without backreferences or lookaround)"
                     ) from exc
             _check_regexes(value, f"{path}.{key}", where)
     elif isinstance(schema, list):

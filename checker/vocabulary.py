@@ -17,6 +17,7 @@ from cerberus import Validator, errors
 
 from checker.normalize import get_path, parse_arn, split_s3_uri
 from checker.packs import hyperparameter_families
+from checker.regex import fullmatch
 
 UNDECIDED = "UNDECIDED: "
 ARN_PARTS = ("partition", "service", "region", "account", "resource")
@@ -104,6 +105,15 @@ class JobValidator(Validator):  # type: ignore[misc]
             self._error(field, "must be a string or a list of strings")
             return []
         return values
+
+    def _validate_regex(self, pattern: str, field: str, value: Any) -> None:
+        """Cerberus's regex, matched by RE2 against the whole value (checker.regex).
+
+        The rule's arguments are validated against this schema:
+        {'type': 'string'}
+        """
+        if isinstance(value, str) and not fullmatch(pattern, value):
+            self._error(field, errors.REGEX_MISMATCH)
 
     def _validate_arn(self, constraint: Mapping[str, Any], field: str, value: Any) -> None:
         """Parts of an ARN must equal the job's own ("same") or match one of a list of globs.
