@@ -85,14 +85,20 @@ class Evaluator:
         self.policy = policy
         self._cache: dict[tuple[int, int, tuple[str, ...]], Errors] = {}
 
-    def _run(self, index: int, which: int, compiled: CompiledRule, job: Job) -> Errors:
+    def _run(
+        self, index: int, which: int, compiled: CompiledRule, job: Job, read: dict[str, str]
+    ) -> Errors:
         validator = compiled.validator if which == 0 else compiled.when
         reads = compiled.reads if which == 0 else compiled.when_reads
         assert validator is not None
         if reads is None:
             return _validate(validator, job.document)
         document = job.document
-        values = [_read(document, path) for path in reads]
+        # Rules share most of the paths they read: each is read once per job (``read``).
+        values = [
+            read[path] if path in read else read.setdefault(path, _read(document, path))
+            for path in reads
+        ]
         if "derived.unresolved" in reads:
             # no_placeholders reports the values held at the listed paths, not just the paths.
             unresolved = get_path(document, "derived.unresolved") or ()
@@ -109,21 +115,26 @@ class Evaluator:
         opaque = _opaque(job)
         findings: list[Finding] = []
         checked: list[str] = []
+        read: dict[str, str] = {}
         for index, compiled in enumerate(self.policy.compiled):
-            if compiled.when is not None and self._run(index, 1, compiled, job):
+            if compiled.when is not None and self._run(index, 1, compiled, job, read):
                 continue  # the rule is not about this job
             checked.append(compiled.rule.id)
-            findings.extend(_findings(compiled, job, self._run(index, 0, compiled, job), opaque))
+            errors = self._run(index, 0, compiled, job, read)
+            findings.extend(_findings(compiled, job, errors, opaque))
         return JobResult(job, None, tuple(findings), tuple(checked))
 
     def evaluate(self, items: Iterable[Job | LoadError]) -> list[JobResult]:
-        results: list[JobResult] = []
+        return list(self.results(items))
+
+    def results(self, items: Iterable[Job | LoadError]) -> Iterator[JobResult]:
+        """The result of each item as it comes: items may be read lazily, one at a time."""
         for item in items:
             if isinstance(item, LoadError):
-                results.append(JobResult(None, item))
+                yield JobResult(None, item)
                 continue
             try:
-                results.append(self.evaluate_job(item))
+                yield self.evaluate_job(item)
             except Exception as exc:  # a bug must not lose the job: it becomes an error result
                 origin = Origin(
                     item.origin.path,
@@ -133,8 +144,7 @@ class Evaluator:
                     item.arn or item.origin.arn,
                 )
                 message = f"could not be evaluated: {type(exc).__name__}: {exc}"
-                results.append(JobResult(None, LoadError(origin, message)))
-        return results
+                yield JobResult(None, LoadError(origin, message))
 
 
 def _opaque(job: Job) -> dict[str, str]:
