@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -55,6 +55,11 @@ class Origin:
         return "<unknown>"
 
 
+# What reports read from a job's document: the properties below, and the HTML and SARIF
+# reports' derived facts and resources.
+REPORTED_KEYS = ("jobName", "jobArn", "derived", "resources")
+
+
 @dataclass(frozen=True)
 class Job:
     """A customization job normalised to the GetModelCustomizationJob shape.
@@ -95,6 +100,12 @@ class Job:
     @property
     def label(self) -> str:
         return self.name or self.resource or self.arn or self.key
+
+    def compact(self) -> Job:
+        """The job as reports need it once its findings are made (they carry their values and
+        lines): its name, ARN and the derived and resources sections, without the line map."""
+        kept = {key: self.document[key] for key in REPORTED_KEYS if key in self.document}
+        return replace(self, document=kept, lines={})
 
     def line_of(self, path: str) -> int:
         """The line of ``path``, or of its nearest ancestor present in the source, or the job's."""

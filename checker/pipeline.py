@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from checker.evaluate import evaluate
+from checker.evaluate import Evaluator
 from checker.model import Job, LoadError, Report, Severity, Waiver
 from checker.policy import DEFAULT_POLICIES, Policy, load_policy
 from checker.waivers import apply_baseline, apply_waivers, load_baseline, load_waivers
@@ -80,17 +80,25 @@ def run(
     scope: Sequence[str] = (),
     enrich: Enrich | None = None,
 ) -> Report:
-    """Evaluate the jobs (enriched first when ``enrich`` is given) and build the report."""
+    """Evaluate the jobs (enriched first when ``enrich`` is given) and build the report.
+
+    ``jobs`` may be read lazily, and ``skipped`` filled while it is: both are read to the end
+    before the report is built.
+    """
     started = datetime.datetime.now(datetime.UTC)
-    items: Sequence[Item] = list(jobs)
     policy = configuration.policy
+    items: Iterable[Item] = jobs
     if enrich is not None:
         from checker.enrich import needs
 
-        items = enrich(items, needs(policy))
-    results, statuses = apply_waivers(
-        evaluate(items, policy), configuration.waivers, configuration.today
-    )
+        items = enrich(list(jobs), needs(policy))
+    # One job at a time when ``jobs`` is lazy (files.iter_paths): each is evaluated and then
+    # kept only as the reports need it, so that memory does not grow with whole documents.
+    evaluated = [
+        replace(result, job=result.job.compact()) if result.job is not None else result
+        for result in Evaluator(policy).results(items)
+    ]
+    results, statuses = apply_waivers(evaluated, configuration.waivers, configuration.today)
     gone = None
     if configuration.baseline is not None:
         results, gone = apply_baseline(results, set(configuration.baseline))

@@ -94,17 +94,17 @@ def check(
     Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
     2 usage, policy or configuration error; 3 some job could not be read or evaluated.
     """
-    from checker.sources.files import read_paths
+    from checker.sources.files import iter_paths
 
     if not deep and connection != type(connection)():
         raise CheckerError("the AWS options (--region, --profile, ...) are for --deep only")
     configuration = _configure(run, deep)
-    scan = read_paths(paths, named_must_be_jobs=not skip_unrecognized)
+    skipped: list[str] = []
+    # Read lazily: each file's jobs are evaluated before the next file is read.
+    jobs = iter_paths(paths, named_must_be_jobs=not skip_unrecognized, skipped=skipped)
     with ProgressBar(ctx, "read resources of") as progress:
         enrich = _enricher(connection, progress=progress) if deep else None
-        report = run_pipeline(
-            configuration, scan.items, skipped=scan.skipped, mode="files", enrich=enrich
-        )
+        report = run_pipeline(configuration, jobs, skipped=skipped, mode="files", enrich=enrich)
     write_reports(run, report)
     ctx.exit(report.exit_code)
 

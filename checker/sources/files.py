@@ -51,46 +51,61 @@ def read_paths(
     """Jobs from files and directories; ``named_must_be_jobs=False`` treats a named file that
     is not a job document like one met in a directory walk: passed over, not an error."""
     scan = FileScan()
+    scan.items.extend(
+        iter_paths(paths, stdin, named_must_be_jobs=named_must_be_jobs, skipped=scan.skipped)
+    )
+    return scan
+
+
+def iter_paths(
+    paths: Iterable[str],
+    stdin: BinaryIO | None = None,
+    *,
+    named_must_be_jobs: bool = True,
+    skipped: list[str],
+) -> Iterator[Item]:
+    """read_paths one file at a time: the jobs and errors as each file is read (so that a run
+    need not hold every document at once), and the files passed over appended to ``skipped``
+    as they are met."""
     for given in paths:
         if given == "-":
             source = stdin if stdin is not None else sys.stdin.buffer
             try:
                 raw = read_capped(source)
             except InputError as exc:
-                scan.items.append(LoadError(Origin(path="<stdin>"), exc.message))
+                yield LoadError(Origin(path="<stdin>"), exc.message)
                 continue
-            scan.items.extend(read_bytes(raw, "<stdin>", explicit=True) or [])
+            yield from read_bytes(raw, "<stdin>", explicit=True) or []
             continue
         path = Path(given)
         if path.is_dir():
-            before = len(scan.items)
-            skipped_before = len(scan.skipped)
+            found_any = False
+            skipped_before = len(skipped)
             for file in _walk(path):
                 if isinstance(file, LoadError):
-                    scan.items.append(file)
+                    found_any = True
+                    yield file
                     continue
                 found = read_file(file, explicit=False)
                 if found is None:
-                    scan.skipped.append(display_path(file))
-                else:
-                    scan.items.extend(found)
-            if len(scan.items) == before:
-                passed = len(scan.skipped) - skipped_before
-                scan.items.append(
-                    LoadError(
-                        Origin(path=display_path(path)),
-                        f"no job documents found in this directory ({passed} files passed over)",
-                    )
+                    skipped.append(display_path(file))
+                elif found:
+                    found_any = True
+                    yield from found
+            if not found_any:
+                passed = len(skipped) - skipped_before
+                yield LoadError(
+                    Origin(path=display_path(path)),
+                    f"no job documents found in this directory ({passed} files passed over)",
                 )
         elif path.exists():
             found = read_file(path, explicit=named_must_be_jobs)
             if found is None:
-                scan.skipped.append(display_path(path))
+                skipped.append(display_path(path))
             else:
-                scan.items.extend(found)
+                yield from found
         else:
-            scan.items.append(LoadError(Origin(path=given), "no such file or directory"))
-    return scan
+            yield LoadError(Origin(path=given), "no such file or directory")
 
 
 def _walk(root: Path) -> Iterator[Path | LoadError]:
