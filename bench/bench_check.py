@@ -30,21 +30,22 @@ import tempfile
 import time
 import tracemalloc
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from figures import print_table, progress
 
-from checker.evaluate import evaluate
-from checker.model import Report, Severity
-from checker.policy import load_policy
+from checker import pipeline
 from checker.reports import RenderOptions, json_report
-from checker.sources.files import read_paths
+from checker.sources import files
 
 PACKS = ("builtin:baseline", "builtin:promotion", "builtin:cost")
-TARGET_SECONDS_PER_10K = 5.0
-TARGET_COLD_RATIO = 1.5
+TARGET_SECONDS_PER_10K = 2.4
+TARGET_COLD_RATIO = 1.2
+TARGET_RSS_MIB = 300  # peak RSS for 50,000 jobs
+RSS_TARGET_JOBS = 50_000
 BULK_FILE_JOBS = 250
 
 # --------------------------------------------------------------------------------------------
@@ -454,6 +455,43 @@ def generate(root: Path, count: int, seed: int) -> Tree:
     return tree
 
 
+_MANIFEST = ".bench-tree.json"
+
+
+def reuse_or_generate(root: Path, count: int, seed: int) -> Tree:
+    """The tree generated earlier into ``root`` with the same count and seed, or a new one
+    (kept, with a manifest), so that runs compared with each other read the same files."""
+    manifest = root / _MANIFEST
+    if manifest.exists():
+        saved = json.loads(manifest.read_text(encoding="utf-8"))
+        if saved["count"] == count and saved["seed"] == seed:
+            return Tree(
+                root,
+                jobs=saved["jobs"],
+                files=saved["files"],
+                bulk_files=saved["bulk_files"],
+                by_form=Counter(saved["by_form"]),
+                sample_job=Path(saved["sample_job"]),
+                sample_passes=saved["sample_passes"],
+            )
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    tree = generate(root, count, seed)
+    saved = {
+        "count": count,
+        "seed": seed,
+        "jobs": tree.jobs,
+        "files": tree.files,
+        "bulk_files": tree.bulk_files,
+        "by_form": dict(tree.by_form),
+        "sample_job": str(tree.sample_job),
+        "sample_passes": tree.sample_passes,
+    }
+    manifest.write_text(json.dumps(saved), encoding="utf-8")
+    return tree
+
+
 def _write_bulk(tree: Tree, bulk: list[dict[str, Any]]) -> None:
     folder = tree.root / "exports"
     folder.mkdir(parents=True, exist_ok=True)
@@ -498,32 +536,47 @@ class Throughput:
         return self.load + self.policy + self.evaluate + self.render
 
 
+def _timed(items: Iterable[Any], spent: list[float]) -> Iterator[Any]:
+    """The items, with the time spent producing them (reading files) added to ``spent[0]``."""
+    clock = time.perf_counter
+    iterator = iter(items)
+    while True:
+        start = clock()
+        try:
+            item = next(iterator)
+        except StopIteration:
+            spent[0] += clock() - start
+            return
+        spent[0] += clock() - start
+        yield item
+
+
 def run_check(root: Path) -> Throughput:
-    """The `check` pipeline, as cli.check wires it, timed stage by stage."""
+    """The `check` pipeline, as cli.check wires it: policies loaded, then each file read and its
+    jobs evaluated (one file at a time where the checker reads lazily), then the JSON report.
+    Reading is timed apart from evaluation by timing the reads inside the pipeline."""
     clock = time.perf_counter
     start = clock()
-    scan = read_paths([str(root)])
-    loaded = clock()
-    policy = load_policy(PACKS)
+    configuration = pipeline.configure(PACKS)
     compiled = clock()
-    results = evaluate(scan.items, policy)
+    skipped: list[str] = []
+    spent = [0.0]
+    if hasattr(files, "iter_paths"):
+        items: Iterable[Any] = files.iter_paths([str(root)], skipped=skipped)
+    else:  # a checker that reads every file first (bench/run --compare with an older ref)
+        scan = files.read_paths([str(root)])
+        spent[0], items, skipped = clock() - compiled, scan.items, scan.skipped
+    report = pipeline.run(configuration, _timed(items, spent), skipped=skipped)
     evaluated = clock()
-    report = Report(
-        results=tuple(results),
-        rules=policy.rules,
-        fail_on=Severity.ERROR,
-        skipped_files=tuple(scan.skipped),
-        policy_sources=policy.sources,
-    )
     text = json_report.render(report, RenderOptions())
     rendered = clock()
     return Throughput(
-        load=loaded - start,
-        policy=compiled - loaded,
-        evaluate=evaluated - compiled,
+        load=spent[0],
+        policy=compiled - start,
+        evaluate=evaluated - compiled - spent[0],
         render=rendered - evaluated,
-        jobs=len(results),
-        rules=len(policy.rules),
+        jobs=len(report.results),
+        rules=len(report.rules),
         summary=report.summary(),
         report_bytes=len(text.encode()),
     )
@@ -584,11 +637,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7, help="random seed of the generator")
     parser.add_argument("--cold-runs", type=int, default=5, help="cold-start runs per command")
     parser.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
+    parser.add_argument(
+        "--reuse",
+        metavar="DIR",
+        help="read the jobs generated into DIR by an earlier --reuse run with the same --jobs "
+        "and --seed (generate and keep them there the first time)",
+    )
+    parser.add_argument(
+        "--skip-traced", action="store_true", help="skip the second run under tracemalloc"
+    )
+    parser.add_argument(
+        "--generate-only", action="store_true", help="with --reuse: generate the jobs and exit"
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE (bench/run)")
     args = parser.parse_args(argv)
     count = 1_000 if args.quick else args.jobs
 
-    if args.keep:
+    if args.reuse:
+        root = Path(args.reuse)
+    elif args.keep:
         root = Path(args.keep)
         if root.exists():
             shutil.rmtree(root)
@@ -597,7 +664,12 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tempfile.mkdtemp(prefix="bedrock-checker-bench-"))
     try:
         started = time.perf_counter()
-        tree = generate(root, count, args.seed)
+        if args.reuse:
+            tree = reuse_or_generate(root, count, args.seed)
+            if args.generate_only:
+                return 0
+        else:
+            tree = generate(root, count, args.seed)
         generated = time.perf_counter() - started
         forms = ", ".join(f"{n:,} {form}" for form, n in sorted(tree.by_form.items()))
         print(
@@ -610,8 +682,10 @@ def main(argv: list[str] | None = None) -> int:
         rss_before = max_rss_bytes()
         figures = run_check(root)
         rss_after = max_rss_bytes()
-        progress("measuring peak memory: the pipeline again, under tracemalloc (slower)")
-        peak = traced_peak(root)
+        peak = None
+        if not args.skip_traced:
+            progress("measuring peak memory: the pipeline again, under tracemalloc (slower)")
+            peak = traced_peak(root)
 
         assert tree.sample_job is not None, "the generator wrote no single-job file"
         check_cmd = [
@@ -628,7 +702,7 @@ def main(argv: list[str] | None = None) -> int:
         cold, cold_runs, cold_code = median_seconds(check_cmd, args.cold_runs, root)
         floor, floor_runs, _ = median_seconds(floor_cmd, args.cold_runs, root)
     finally:
-        if not args.keep:
+        if not args.keep and not args.reuse:
             shutil.rmtree(root, ignore_errors=True)
 
     s = figures.summary
@@ -663,8 +737,18 @@ def main(argv: list[str] | None = None) -> int:
             f"{rate:,.0f} jobs/s",
             f">= {target_rate:,.0f} jobs/s  {_verdict(rate >= target_rate)}",
         ),
-        ("peak traced memory (tracemalloc)", _mib(peak), ""),
-        ("peak RSS (ru_maxrss)", _mib(rss_after), f"(before the run: {_mib(rss_before)})"),
+        ("peak traced memory (tracemalloc)", "skipped" if peak is None else _mib(peak), ""),
+        (
+            "peak RSS (ru_maxrss)",
+            _mib(rss_after),
+            f"(before the run: {_mib(rss_before)})"
+            + (
+                f"  < {TARGET_RSS_MIB} MiB at {RSS_TARGET_JOBS:,} jobs  "
+                + _verdict(rss_after < TARGET_RSS_MIB * 1024 * 1024)
+                if figures.jobs >= RSS_TARGET_JOBS
+                else ""
+            ),
+        ),
         ("cold start: check one job", f"{cold:.3f} s", f"median of {len(cold_runs)}"),
         ("import click, yaml, cerberus", f"{floor:.3f} s", f"median of {len(floor_runs)}"),
         (
@@ -683,9 +767,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         result = {
             "jobs": figures.jobs,
+            "load_seconds": figures.load,
+            "evaluate_seconds": figures.evaluate,
+            "render_seconds": figures.render,
             "total_seconds": figures.total,
             "jobs_per_second": rate,
-            "peak_traced_bytes": peak,
+            "peak_traced_bytes": peak or 0,
             "peak_rss_bytes": rss_after,
             "cold_seconds": cold,
             "floor_seconds": floor,
