@@ -55,9 +55,9 @@ class Origin:
         return "<unknown>"
 
 
-# What reports read from a job's document: the properties below, and the HTML and SARIF
-# reports' derived facts and resources.
-REPORTED_KEYS = ("jobName", "jobArn", "derived", "resources")
+# What is read from a job's document once it is evaluated: the properties below, the HTML and
+# SARIF reports' derived facts and resources, and guard's job status.
+REPORTED_KEYS = ("jobName", "jobArn", "status", "derived", "resources")
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,8 @@ class Job:
 
     def compact(self) -> Job:
         """The job as reports need it once its findings are made (they carry their values and
-        lines): its name, ARN and the derived and resources sections, without the line map."""
+        lines): its name, ARN, status and the derived and resources sections, without the
+        line map."""
         kept = {key: self.document[key] for key in REPORTED_KEYS if key in self.document}
         return replace(self, document=kept, lines={})
 
