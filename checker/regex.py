@@ -18,7 +18,10 @@ class RegexError(ValueError):
 @lru_cache(maxsize=1024)
 def compile_regex(pattern: str) -> Any:
     """The compiled RE2 pattern (cached: a rule's pattern is compiled once per run)."""
-    import re2  # only policies that use regex pay for the import
+    try:
+        import re2  # only policies that use regex pay for the import
+    except ImportError as exc:  # a bundle without compiled extensions (guard's Lambda zip)
+        raise RegexError("google-re2, which policy regexes need, is not installed") from exc
 
     options = re2.Options()
     options.log_errors = False  # RE2 would print parse errors on stderr itself

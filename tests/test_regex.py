@@ -118,3 +118,25 @@ def test_policy_validate_prints_one_line_and_exits_2(
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith("bedrock-checker: error: rx.yaml:9: rule ORG107: ")
     assert "not supported: invalid escape sequence: \\1" in result.stderr
+
+
+def test_without_re2_a_regex_policy_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from checker import regex
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "re2", None)  # as in a bundle without compiled extensions
+    regex.compile_regex.cache_clear()
+    _policy(tmp_path, "team-[a-z]+")
+    try:
+        with pytest.raises(CheckerError) as caught:
+            load_policy(("rx.yaml",))
+    finally:
+        regex.compile_regex.cache_clear()
+    assert str(caught.value).startswith(
+        "rx.yaml:9: rule ORG107: schema.jobName.regex: regex 'team-[a-z]+' is not supported: "
+        "google-re2, which policy regexes need, is not installed"
+    )
