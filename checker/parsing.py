@@ -144,9 +144,6 @@ def _json_key_lines(text: str) -> dict[str, int]:
     for match in _JSON_TOKEN.finditer(text):
         token = match.group()
         first = token[0]
-        start = match.start()
-        line += text.count("\n", position, start)
-        position = start
         if first == ",":
             if is_object[-1]:
                 expecting_key = True
@@ -162,6 +159,9 @@ def _json_key_lines(text: str) -> dict[str, int]:
         if expecting_key:  # a string in key position
             key = token[1:-1] if "\\" not in token else json.loads(token)
             pending = f"{paths[-1]}.{key}" if paths[-1] else key
+            start = match.start()
+            line += text.count("\n", position, start)
+            position = start
             lines[pending] = line
             expecting_key = False
             continue
@@ -171,9 +171,13 @@ def _json_key_lines(text: str) -> dict[str, int]:
             path = pending
         else:
             path = f"{paths[-1]}.{index[-1]}" if paths[-1] else str(index[-1])
+            start = match.start()
+            line += text.count("\n", position, start)
+            position = start
             lines.setdefault(path, line)
         if first in "{[":
             if len(paths) >= MAX_DEPTH:
+                line += text.count("\n", position, match.start())
                 raise InputError(f"document is nested more than {MAX_DEPTH} levels deep", line)
             paths.append(path)
             is_object.append(first == "{")
