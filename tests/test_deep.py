@@ -56,8 +56,9 @@ from checker.policy import Policy, load_policy
 from checker.sources.files import read_paths
 
 DEEP = load_policy(["builtin:deep"])
-DEEP_RULES = (*(f"BMC30{n}" for n in range(1, 10)), *(f"BMC3{n}" for n in range(11, 18)))
-ALL_PASSED = dict.fromkeys(DEEP_RULES, "passed")
+DEEP_RULES = (*(f"BMC30{n}" for n in range(1, 10)), *(f"BMC3{n}" for n in range(11, 19)))
+# BMC318 is about jobs that train on invocation logs, which the compliant job does not.
+ALL_PASSED = dict.fromkeys([rule for rule in DEEP_RULES if rule != "BMC318"], "passed")
 REQUIRED_TAGS = {"owner": "ml-platform", "cost-center": "cc-42", "data-classification": "internal"}
 BASE_MODEL = "amazon.titan-text-express-v1"
 CREATE_REQUEST = Path(__file__).parent / "fixtures" / "aws" / "create-job.json"
@@ -159,7 +160,7 @@ def report_findings(report: dict[str, Any]) -> dict[str, dict[str, str]]:
     }
 
 
-def test_the_deep_pack_is_bmc301_to_bmc309_and_bmc311_to_bmc317() -> None:
+def test_the_deep_pack_is_bmc301_to_bmc309_and_bmc311_to_bmc318() -> None:
     assert [rule.id for rule in DEEP.rules] == list(DEEP_RULES)
 
 
@@ -216,7 +217,7 @@ def test_the_network_rules_are_not_about_a_job_without_subnets_or_groups(
 
     verdicts = outcomes(job)
     network = {"BMC307", "BMC308", "BMC309", "BMC311", "BMC317"}
-    assert verdicts == {rule: "passed" for rule in DEEP_RULES if rule not in network}
+    assert verdicts == {rule: "passed" for rule in ALL_PASSED if rule not in network}
 
 
 def _account_level_block(s: Setup) -> dict[str, Any]:
@@ -304,6 +305,20 @@ def _key_shared_with_a_listed_account(s: Setup) -> dict[str, Any]:
         "Resource": "*",
     }
     return {"outputModelKmsKeyArn": s.cloud.key(key_policy_text=key_policy(partner))}
+
+
+def test_training_on_logs_kept_in_a_customer_key_bucket_passes(setup: Setup) -> None:
+    _log_to(setup, setup.cloud.bucket("corp-invocations"))
+    document = job_document(setup.world, trainingDataConfig=LOG_TRAINING)
+
+    [job] = enrich([document], setup.session)
+
+    assert outcomes(job) == {**ALL_PASSED, "BMC318": "passed"}
+    logging = job.document["resources"]["invocationLogging"]
+    assert (logging["s3Bucket"], logging["destinationCustomerManagedKey"]) == (
+        "corp-invocations",
+        True,
+    )
 
 
 def test_a_listed_account_may_hold_key_policy_principals(setup: Setup, tmp_path: Path) -> None:
@@ -559,6 +574,31 @@ def _role_with_unscoped_network_interfaces(s: Setup) -> dict[str, Any]:
     return {"roleArn": s.cloud.role("AnyInterfaces", managed={"any-eni": unscoped})}
 
 
+LOG_TRAINING = {
+    "invocationLogsConfig": {
+        "invocationLogSource": {"s3Uri": "s3://corp-train/invocation-logs/"},
+        "requestMetadataFilters": {"equals": {"approved-for-training": "true"}},
+    }
+}
+
+
+def _log_to(s: Setup, bucket: str | None) -> None:
+    """The account's model invocation logging: to this S3 bucket, or off (None)."""
+    if bucket is not None:
+        s.cloud.bedrock.put_model_invocation_logging_configuration(
+            loggingConfig={"s3Config": {"bucketName": bucket, "keyPrefix": "bedrock/"}}
+        )
+
+
+def _training_on_logs_with_logging_off(s: Setup) -> dict[str, Any]:
+    return {"trainingDataConfig": LOG_TRAINING}
+
+
+def _training_on_logs_logged_with_the_aws_key(s: Setup) -> dict[str, Any]:
+    _log_to(s, s.cloud.bucket("corp-invocations", key="alias/aws/s3"))
+    return {"trainingDataConfig": LOG_TRAINING}
+
+
 VIOLATIONS = [
     pytest.param("BMC301", _disabled_key, "resources.kmsKey.keyState", id="BMC301-disabled"),
     pytest.param(
@@ -716,6 +756,18 @@ VIOLATIONS = [
         _role_writing_training_data,
         "resources.role.writableInputData",
         id="BMC316-writes-training-data",
+    ),
+    pytest.param(
+        "BMC318",
+        _training_on_logs_with_logging_off,
+        "resources.invocationLogging.enabled",
+        id="BMC318-invocation-logging-off",
+    ),
+    pytest.param(
+        "BMC318",
+        _training_on_logs_logged_with_the_aws_key,
+        "resources.invocationLogging.destinationCustomerManagedKey",
+        id="BMC318-log-bucket-with-the-aws-key",
     ),
     pytest.param(
         "BMC317",
@@ -984,7 +1036,7 @@ def test_a_policy_reading_only_the_key_calls_only_kms(setup: Setup) -> None:
     assert set(resources) == {"kmsKey", "unknown"}
     assert resources["unknown"] == {
         f"resources.{kind}": "was not fetched (no loaded rule reads it)"
-        for kind in ("buckets", "role", "securityGroups", "subnets")
+        for kind in ("buckets", "invocationLogging", "role", "securityGroups", "subnets")
     }
     assert outcomes(job, policy) == {"BMC301": "passed"}
 
@@ -1439,7 +1491,7 @@ def test_the_deep_pack_without_deep_is_unknown_and_exits_0(write_file) -> None:
 
     assert result.exit_code == 0, result.output
     [job] = json.loads(result.stdout)["jobs"]
-    assert [f["ruleId"] for f in job["findings"]] == list(DEEP_RULES)
+    assert [f["ruleId"] for f in job["findings"]] == list(ALL_PASSED)  # BMC318 does not apply
     for finding in job["findings"]:
         assert finding["status"] == "unknown"
         assert finding["message"].endswith("resources were not fetched (run with --deep)")
@@ -1565,7 +1617,8 @@ def test_get_document_deep_prints_the_resources_section(setup: Setup) -> None:
     assert result.exit_code == 0, result.output
     resources = json.loads(result.stdout)
     assert set(resources) == {
-        "kmsKey", "role", "buckets", "subnets", "availabilityZones", "securityGroups", "unknown",
+        "kmsKey", "role", "buckets", "subnets", "availabilityZones", "securityGroups",
+        "invocationLogging", "unknown",
     }  # fmt: skip
     assert resources["kmsKey"] is None
     assert "kms:DescribeKey: NotFoundException" in resources["unknown"]["resources.kmsKey"]

@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from checker.policy import Policy
 
 # The kinds of resource a rule can read: resources.<kind>, and the job's own tags.
-KINDS = frozenset({"kmsKey", "role", "buckets", "subnets", "securityGroups", "tags"})
+KINDS = frozenset(
+    {"kmsKey", "role", "buckets", "subnets", "securityGroups", "invocationLogging", "tags"}
+)
 # Facts computed from another kind's resources.
 _FACT_KIND = {"availabilityZones": "subnets"}
 
@@ -60,6 +62,45 @@ def needs(policy: Policy) -> frozenset[str]:
             elif parts[1] == "unknown":
                 return KINDS
     return frozenset(found)
+
+
+def _invocation_logging(reader: JobReader, _name: str) -> Facts:
+    """The account's model invocation logging in the job's region, and whether its S3
+    destination is encrypted with a customer-managed key (a job that trains on invocation
+    logs turns that traffic into training data)."""
+    region = reader.need_region("the account's model invocation logging")
+    facts: Facts = reader.once(
+        "invocation-logging", region, fetch=lambda: _read_invocation_logging(reader, region)
+    )
+    return facts
+
+
+def _read_invocation_logging(reader: JobReader, region: str) -> Facts:
+    answer = reader.call("bedrock", region, "GetModelInvocationLoggingConfiguration")
+    config = answer.get("loggingConfig") or {}
+    bucket = (config.get("s3Config") or {}).get("bucketName")
+    group = (config.get("cloudWatchConfig") or {}).get("logGroupName")
+    facts: dict[str, Any] = {
+        "enabled": bool(bucket or group),
+        "s3Bucket": bucket,
+        "s3KeyPrefix": (config.get("s3Config") or {}).get("keyPrefix"),
+        "cloudWatchLogGroup": group,
+        "destinationCustomerManagedKey": None,
+    }
+    unknown: dict[str, str] = {}
+    if bucket:
+        try:
+            bucket_facts, missing = s3.bucket(reader, str(bucket))
+        except Unreadable as exc:
+            unknown["destinationCustomerManagedKey"] = exc.reason
+        else:
+            encryption = bucket_facts.get("encryption") or {}
+            reason = missing.get("encryption") or missing.get("encryption.customerManagedKey")
+            if reason:
+                unknown["destinationCustomerManagedKey"] = reason
+            else:
+                facts["destinationCustomerManagedKey"] = bool(encryption.get("customerManagedKey"))
+    return facts, unknown
 
 
 def _tags(reader: JobReader, job_arn: str) -> dict[str, str]:
@@ -213,6 +254,18 @@ def _enrich(fetcher: Fetcher, session: Any, job: Job, kinds: frozenset[str]) -> 
         ]
         if unread and len(zones) < 2:
             unknown["resources.availabilityZones"] = unread[0]
+    if "invocationLogging" in kinds:
+        trains_on_logs = normalize.get_path(job.document, "trainingDataConfig.invocationLogsConfig")
+        resources["invocationLogging"] = (
+            fetch(
+                "resources.invocationLogging",
+                "trainingDataConfig.invocationLogsConfig",
+                functools.partial(_invocation_logging, run),
+                "",
+            )
+            if trains_on_logs is not None
+            else None
+        )
     if "securityGroups" in kinds:
         resources["securityGroups"] = each(
             "vpcConfig.securityGroupIds",
