@@ -227,7 +227,8 @@ def test_deep_mode_unknowns_never_stop_a_job() -> None:
     create_job("good-job")
     record = Guard(GuardConfig(deep=True, stop_on="error")).handle(created_event("good-job"))
     statuses = {f["rule"]: f["status"] for f in record["findings"]}
-    deep_pack = [rule.id for rule in load_policy(["builtin:deep"]).rules]
+    # BMC318 is about jobs that train on invocation logs, which this one does not.
+    deep_pack = [r.id for r in load_policy(["builtin:deep"]).rules if r.id != "BMC318"]
     assert sorted(statuses) == sorted(deep_pack)
     assert set(statuses.values()) == {"unknown"}
     assert record["outcome"] == "passed"
