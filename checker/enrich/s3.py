@@ -102,12 +102,22 @@ def _integrity(
         facts["objectLock"] = config.get("ObjectLockEnabled") == "Enabled"
     except Unreadable as exc:
         unknown["objectLock"] = exc.reason
-    if facts["versioning"] == "Enabled" or facts["objectLock"]:
-        facts["integrityProtected"] = True
-    elif "versioning" in unknown or "objectLock" in unknown:
-        unknown["integrityProtected"] = unknown.get("versioning") or unknown["objectLock"]
+    held = {"versioning": facts["versioning"] == "Enabled", "objectLock": bool(facts["objectLock"])}
+    _any_of("integrityProtected", held, facts, unknown)
+
+
+def _any_of(
+    name: str, held: Mapping[str, bool], facts: dict[str, Any], unknown: dict[str, str]
+) -> None:
+    """``name`` is true when one of the ``held`` facts is; unknown when none is and one of them
+    could not be read; else false."""
+    unread = [unknown[fact] for fact in held if fact in unknown]
+    if any(held.values()):
+        facts[name] = True
+    elif unread:
+        unknown[name] = unread[0]
     else:
-        facts["integrityProtected"] = False
+        facts[name] = False
 
 
 def _activity(
@@ -141,12 +151,8 @@ def _activity(
         )
     except Unreadable as exc:
         unknown["dataEventsLogged"] = exc.reason
-    if facts["dataEventsLogged"]:
-        facts["activityLogged"] = True
-    elif "accessLogging" in unknown or "dataEventsLogged" in unknown:
-        unknown["activityLogged"] = unknown.get("accessLogging") or unknown["dataEventsLogged"]
-    else:
-        facts["activityLogged"] = False
+    held = {"accessLogging": False, "dataEventsLogged": bool(facts["dataEventsLogged"])}
+    _any_of("activityLogged", held, facts, unknown)
 
 
 def _data_event_arns(reader: JobReader, region: str) -> list[str]:
