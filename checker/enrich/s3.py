@@ -6,8 +6,8 @@ import fnmatch
 from collections.abc import Mapping
 from typing import Any
 
-from checker.enrich import kms
 from checker.enrich.fetcher import Facts, JobReader, Unreadable, policy_document
+from checker.enrich.kms import customer_managed
 
 PUBLIC_ACCESS_SETTINGS = (
     "BlockPublicAcls",
@@ -60,7 +60,7 @@ def _bucket(reader: JobReader, name: str, owner: str | None, region: str | None)
             del facts["encryption"]["customerManagedKey"]  # known below, or unknown
             try:
                 key = facts["encryption"]["kmsKeyId"]
-                facts["encryption"]["customerManagedKey"] = kms.customer_managed(reader, key)
+                facts["encryption"]["customerManagedKey"] = customer_managed(reader, key)
             except Unreadable as exc:
                 unknown["encryption.customerManagedKey"] = exc.reason
     except Unreadable as exc:

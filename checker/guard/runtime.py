@@ -15,10 +15,10 @@ import traceback
 from collections.abc import Mapping
 from typing import Any
 
+import checker.guard.config as guard_config
+import checker.guard.outputs as outputs
 from checker.aws.clients import Clients
 from checker.errors import CheckerError
-from checker.guard import config as guard_config
-from checker.guard import outputs
 from checker.guard.check import Loaded, Verdict, check
 from checker.guard.events import Ignored, read_event
 
