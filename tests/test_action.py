@@ -21,14 +21,15 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from conftest import GOOD_JOB, REPO, SCHEMAS, make_document
+from helpers.jobs import GOOD_JOB, make_document
+from helpers.paths import REPO, schema_file
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
 EXPRESSION = re.compile(r"\$\{\{\s*(.+?)\s*\}\}")
 
 
 def test_action_is_valid_per_the_github_actions_schema() -> None:
-    schema = json.loads((SCHEMAS / "github-action.json").read_text(encoding="utf-8"))
+    schema = json.loads(schema_file("github-action.json").read_text(encoding="utf-8"))
     jsonschema.validate(ACTION, schema)
 
 
@@ -299,7 +300,7 @@ def test_example_workflows_use_only_inputs_the_action_has(workflow: str) -> None
 
 def test_example_pre_commit_config_is_valid_and_names_real_hooks() -> None:
     config = yaml.safe_load((CI_EXAMPLES / "pre-commit-config.yaml").read_text(encoding="utf-8"))
-    schema = json.loads((SCHEMAS / "pre-commit-config.json").read_text(encoding="utf-8"))
+    schema = json.loads(schema_file("pre-commit-config.json").read_text(encoding="utf-8"))
     jsonschema.validate(config, schema)
     manifest = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     hook_ids = {hook["id"] for hook in manifest}

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ALL_BUILTIN, DELETE, GOOD_JOB, KEY_ARN, make_job, rule_ids
+from helpers.jobs import ALL_BUILTIN, DELETE, GOOD_JOB, KEY_ARN, make_job, rule_ids
 
 from checker.evaluate import evaluate
 from checker.model import Finding, FindingStatus, Job, Severity

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 import pytest
-from conftest import ALL_BUILTIN, REPO
+from helpers.jobs import ALL_BUILTIN
+from helpers.paths import REPO
 
 from checker import packs
 from checker.cli import cli

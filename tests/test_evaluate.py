@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ALL_BUILTIN, DELETE, GOOD_JOB, make_document, make_job
+from helpers.jobs import ALL_BUILTIN, DELETE, GOOD_JOB, make_document, make_job
 
 from checker import evaluate as evaluate_module
 from checker.evaluate import Evaluator, evaluate

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers.paths import REPO
 
 from checker import packs
 from checker.errors import CheckerError
@@ -27,7 +28,6 @@ from checker.model import (
 )
 from checker.policy import load_policy
 
-REPO = Path(__file__).resolve().parent.parent
 EVERY_PACK = [f"builtin:{name}" for name in packs.builtin_names()]
 AI_FRAMEWORKS = {"iso-42001", "nist-ai-rmf", "owasp-llm", "mitre-atlas"}
 # The built-in rules about the model and its training data rather than generic cloud hygiene:

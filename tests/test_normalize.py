@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 import pytest
-from conftest import DELETE, GOOD_JOB, KEY_ARN, make_document, make_job
+from helpers.jobs import DELETE, GOOD_JOB, KEY_ARN, make_document, make_job
 
 from checker import normalize
 

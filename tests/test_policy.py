@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import ALL_BUILTIN, GOOD_JOB, make_document, make_job, rule_ids
+from helpers.jobs import ALL_BUILTIN, GOOD_JOB, make_document, make_job, rule_ids
 
 from checker import packs
 from checker.cli import cli

@@ -16,14 +16,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from conftest import GOOD_JOB, REPO, SCHEMAS, make_document
+from helpers.jobs import GOOD_JOB, make_document
+from helpers.paths import REPO, schema_file
 
 MANIFEST = REPO / ".pre-commit-hooks.yaml"
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 
 
 def test_manifest_is_valid_per_the_schema() -> None:
-    schema = json.loads((SCHEMAS / "pre-commit-hooks.json").read_text(encoding="utf-8"))
+    schema = json.loads(schema_file("pre-commit-hooks.json").read_text(encoding="utf-8"))
     jsonschema.validate(yaml.safe_load(MANIFEST.read_text(encoding="utf-8")), schema)
 
 

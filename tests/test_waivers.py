@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import DELETE, make_document
+from helpers.jobs import DELETE, make_document
+from helpers.junit import validate_junit
+from helpers.sarif import assert_github_ready, assert_valid_sarif
 from junitparser import JUnitXml
-from test_junit import JUNIT_SCHEMA
-from test_sarif import assert_github_ready, assert_valid_sarif
 
 from checker.cli import cli
 from checker.errors import CheckerError
@@ -392,7 +392,7 @@ def test_every_report_file_is_written_and_parses(workdir: Path) -> None:
     uri = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert uri == {"uri": JOB_PATH}
     junit_bytes = Path("out/r.xml").read_bytes()
-    JUNIT_SCHEMA.validate(junit_bytes)
+    validate_junit(junit_bytes)
     [suite] = list(JUnitXml.fromstring(junit_bytes))
     assert (suite.failures, suite.errors) == (1, 0)
     assert Path("out/r.md").read_text().startswith("## bedrock-checker: 1 job checked, run fails")
@@ -418,7 +418,7 @@ def test_one_report_to_stdout_moves_the_console_to_stderr(workdir: Path, fmt: st
     elif fmt == "sarif":
         assert_github_ready(json.loads(result.stdout))
     elif fmt == "junit":
-        JUNIT_SCHEMA.validate(result.stdout.encode())
+        validate_junit(result.stdout.encode())
     else:
         assert result.stdout.startswith("## bedrock-checker:")
     assert "BMC001 error: Run the job in a VPC" in result.stderr

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from checker.model import Report
 from checker.pipeline import configure, run
 from checker.sources.files import read_paths
+from helpers.paths import EXAMPLES, REPO, schemas_dir
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "examples"
+__all__ = [
+    "EVERY_PACK",
+    "EXAMPLES",
+    "REPO",
+    "STARTED",
+    "TODAY",
+    "example_report",
+    "schemas_dir",
+]
+
 EVERY_PACK = ("builtin:baseline", "builtin:promotion", "builtin:cost")
 TODAY = datetime.date(2026, 1, 15)
 STARTED = datetime.datetime(2026, 1, 15, 9, 30, tzinfo=datetime.UTC)
@@ -33,10 +41,3 @@ def example_report(
     scan = read_paths([str(p) for p in paths])
     report = run(configuration, scan.items, skipped=scan.skipped)
     return dataclasses.replace(report, started=STARTED)
-
-
-def schemas_dir() -> Path | None:
-    """The official schemas: $BEDROCK_CHECKER_SCHEMAS, else ../shared/schemas; None if absent."""
-    given = os.environ.get("BEDROCK_CHECKER_SCHEMAS")
-    path = Path(given) if given else REPO.parent / "shared" / "schemas"
-    return path if path.is_dir() else None

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import GOOD_JOB, make_document
+from helpers.jobs import GOOD_JOB, make_document
 
 from checker import normalize
 from checker.cli import cli

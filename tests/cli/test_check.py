@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import GOOD_JOB, REPO, make_document
+from helpers.jobs import GOOD_JOB, make_document
+from helpers.paths import REPO
 
 from checker import __version__
 from checker.cli import cli

@@ -6,8 +6,8 @@ import dataclasses
 import datetime
 from collections import Counter
 
-import xmlschema
-from conftest import ALL_BUILTIN, DELETE, SCHEMAS, make_job
+from helpers.jobs import ALL_BUILTIN, DELETE, make_job
+from helpers.junit import validate_junit
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
 from checker.evaluate import evaluate
@@ -25,7 +25,6 @@ from checker.policy import load_policy
 from checker.reports import RenderOptions, junit
 from checker.waivers import apply_waivers
 
-JUNIT_SCHEMA = xmlschema.XMLSchema(str(SCHEMAS / "junit-10.xsd"))
 POLICY = load_policy(["builtin:baseline"])
 RULES = {rule.id: rule for rule in POLICY.rules}
 ARN = "arn:aws:bedrock:us-east-1:111122223333:model-customization-job/"
@@ -44,7 +43,7 @@ def live_job(suffix: str, **overrides) -> Job:
 def parse(report: Report) -> JUnitXml:
     """Render, validate against the XSD, and parse back with junitparser."""
     rendered = junit.render(report, RenderOptions()).encode("utf-8")
-    JUNIT_SCHEMA.validate(rendered)
+    validate_junit(rendered)
     return JUnitXml.fromstring(rendered)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import re
 
-from conftest import DELETE, make_job
+from helpers.jobs import DELETE, make_job
+from helpers.markdown import expected_summary_table, summary_table, table
 
 from checker.evaluate import evaluate
 from checker.model import (
@@ -28,53 +28,11 @@ POLICY = load_policy(["builtin:baseline"])
 RULES = {rule.id: rule for rule in POLICY.rules}
 ARN = "arn:aws:bedrock:us-east-1:111122223333:model-customization-job/"
 TODAY = datetime.date(2025, 6, 1)
-_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 
 
 def file_job(suffix: str, path: str | None = None, **overrides) -> Job:
     job = make_job(jobName=f"job-{suffix}", jobArn=ARN + suffix, **overrides)
     return dataclasses.replace(job, origin=Origin(path=path or f"jobs/{suffix}.json"))
-
-
-def cells(row: str) -> list[str]:
-    """The cells of one table row, split on pipes that are not escaped."""
-    assert row.startswith("|") and row.endswith("|"), row
-    return [cell.strip() for cell in _UNESCAPED_PIPE.split(row)[1:-1]]
-
-
-def table(text: str, heading: str) -> list[list[str]]:
-    """The rows (header first, separator dropped) of the table under ``heading``."""
-    lines = text.splitlines()
-    start = lines.index(heading) + 2 if heading else 2
-    rows = []
-    for line in lines[start:]:
-        if not line.startswith("|"):
-            break
-        rows.append(cells(line))
-    del rows[1]  # the |---| separator
-    return rows
-
-
-def summary_table(text: str) -> dict[str, int]:
-    [header, values] = table(text, "")
-    return dict(zip(header, map(int, values), strict=True))
-
-
-def expected_summary_table(report: Report) -> dict[str, int]:
-    """The Markdown summary table a report must show: Report.summary(), column by column."""
-    summary = report.summary()
-    return {
-        "Jobs": summary["jobs"],
-        "Passed": summary["passed"],
-        "Failed": summary["failed"],
-        "Waived": summary["waived"],
-        "Errored": summary["errored"],
-        "Errors": summary["bySeverity"]["error"],
-        "Warnings": summary["bySeverity"]["warning"],
-        "Notes": summary["bySeverity"]["note"],
-        "Unknown": summary["unknown"],
-        "Waived findings": summary["waivedFindings"],
-    }
 
 
 def sections(text: str) -> list[str]:

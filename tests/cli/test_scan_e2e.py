@@ -15,10 +15,9 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import fake_aws_env
-from deep_fixtures import bedrock_trust, serve_role_and_buckets
+from helpers.aws import ACCOUNT, create_job, fake_aws_env
+from helpers.deep import bedrock_trust, serve_role_and_buckets
 from moto.server import ThreadedMotoServer
-from test_aws import ACCOUNT, create_job
 
 pytestmark = pytest.mark.slow  # a few seconds: every run starts a Python process
 

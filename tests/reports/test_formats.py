@@ -6,7 +6,8 @@ import json
 
 import jsonschema
 import pytest
-from conftest import REPO, make_job
+from helpers.jobs import make_job
+from helpers.paths import REPO
 
 from checker.evaluate import evaluate
 from checker.model import LoadError, Origin, Report, Severity

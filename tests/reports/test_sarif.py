@@ -9,14 +9,14 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
-import jsonschema
 import pytest
 from click.testing import CliRunner
-from conftest import DELETE, SCHEMAS, make_document, make_job
+from helpers.jobs import DELETE, make_document, make_job
+from helpers.sarif import assert_github_ready, assert_valid_sarif
 
 from checker.cli import cli
 from checker.evaluate import evaluate
@@ -35,9 +35,6 @@ from checker.policy import load_policy
 from checker.reports import RenderOptions, sarif
 from checker.waivers import apply_baseline, apply_waivers
 
-SARIF_VALIDATOR = jsonschema.Draft4Validator(
-    json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
-)
 POLICY = load_policy(["builtin:baseline"])
 RULES = {rule.id: rule for rule in POLICY.rules}
 TODAY = datetime.date(2025, 6, 1)
@@ -70,62 +67,6 @@ def make_report(items: list[Job | LoadError], policy=POLICY, **fields: Any) -> R
 
 def render(report: Report, root: Path, **options: Any) -> dict[str, Any]:
     return json.loads(sarif.render(report, RenderOptions(repo_root=root, **options)))
-
-
-def assert_valid_sarif(document: dict[str, Any]) -> None:
-    errors = [
-        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-        for e in SARIF_VALIDATOR.iter_errors(document)
-    ]
-    assert errors == []
-
-
-def assert_relative_uri(uri: str) -> None:
-    assert uri, "empty uri"
-    assert not urlsplit(uri).scheme, uri
-    assert not uri.startswith("/"), uri
-    assert "\\" not in uri, uri
-    assert ".." not in PurePosixPath(unquote(uri)).parts, uri
-
-
-def assert_github_ready(document: dict[str, Any]) -> None:
-    """GitHub code scanning's ingestion rules (docs.github.com, SARIF support)."""
-    assert document["$schema"].startswith("https://")
-    assert "sarif" in document["$schema"]
-    assert document["version"] == "2.1.0"
-    assert len(document["runs"]) == 1
-    [run] = document["runs"]
-    driver = run["tool"]["driver"]
-    assert driver["name"] == "bedrock-checker"
-    rule_ids = [rule["id"] for rule in driver["rules"]]
-    assert len(rule_ids) == len(set(rule_ids))
-    for rule in driver["rules"]:
-        assert rule["id"].strip()
-        for key in ("shortDescription", "fullDescription"):
-            text = rule[key]["text"]
-            assert text.strip(), (rule["id"], key)
-            assert len(text) <= 1024, (rule["id"], key)
-        assert rule["help"]["text"].strip()
-        assert rule["help"]["markdown"].strip()
-        assert urlsplit(rule["helpUri"]).scheme == "https"
-        severity = rule["properties"]["security-severity"]
-        assert isinstance(severity, str)
-        assert 0.0 <= float(severity) <= 10.0
-        assert len(rule["properties"]["tags"]) <= 20
-    assert len(run["results"]) <= 25_000
-    hashes = [r["partialFingerprints"]["primaryLocationLineHash"] for r in run["results"]]
-    assert len(hashes) == len(set(hashes)), "results share a fingerprint: GitHub merges them"
-    for result in run["results"]:
-        assert result["ruleId"] in rule_ids
-        assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
-        assert result["level"] in ("error", "warning", "note")
-        assert result["message"]["text"].strip()
-        assert result["partialFingerprints"]["primaryLocationLineHash"].strip()
-        assert len(result["locations"]) >= 1
-        for location in result["locations"]:
-            physical = location["physicalLocation"]
-            assert_relative_uri(physical["artifactLocation"]["uri"])
-            assert physical["region"]["startLine"] >= 1
 
 
 def results_by_job(run: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

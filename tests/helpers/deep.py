@@ -22,7 +22,8 @@ import boto3
 import botocore.loaders
 import botocore.session
 from botocore.awsrequest import AWSResponse
-from conftest import make_document
+
+from helpers.jobs import make_document
 
 ACCOUNT = "123456789012"  # moto's default account
 OTHER_ACCOUNT = "444455556666"

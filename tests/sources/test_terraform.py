@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import KEY_ARN
+from helpers.jobs import KEY_ARN
 
 from checker import normalize
 from checker.evaluate import evaluate

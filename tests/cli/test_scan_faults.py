@@ -24,14 +24,13 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import fake_aws_env
-from deep_fixtures import bedrock_trust, serve_role_and_buckets
-from faultproxy import FaultProxy, Faults
+from helpers.aws import create_job, fake_aws_env
+from helpers.deep import bedrock_trust, serve_role_and_buckets
+from helpers.faultproxy import FaultProxy, Faults
+from helpers.junit import validate_junit
+from helpers.sarif import assert_valid_sarif
 from junitparser import Error, JUnitXml
 from moto.server import ThreadedMotoServer
-from test_aws import create_job
-from test_junit import JUNIT_SCHEMA
-from test_sarif import assert_valid_sarif
 
 pytestmark = pytest.mark.slow  # each scenario starts the CLI in its own process
 
@@ -114,7 +113,7 @@ def read_reports(out: Path) -> tuple[dict[str, Any], dict[str, Any], JUnitXml]:
     sarif = json.loads((out / REPORTS["sarif"]).read_text())
     assert_valid_sarif(sarif)
     junit_bytes = (out / REPORTS["junit"]).read_bytes()
-    JUNIT_SCHEMA.validate(junit_bytes)
+    validate_junit(junit_bytes)
     return report, sarif, JUnitXml.fromstring(junit_bytes)
 
 
@@ -153,7 +152,7 @@ def assert_complete_or_absent(out: Path) -> list[str]:
     if REPORTS["sarif"] in present:
         assert_valid_sarif(json.loads((out / REPORTS["sarif"]).read_text()))
     if REPORTS["junit"] in present:
-        JUNIT_SCHEMA.validate((out / REPORTS["junit"]).read_bytes())
+        validate_junit((out / REPORTS["junit"]).read_bytes())
     return present
 
 
