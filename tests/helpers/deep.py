@@ -1,4 +1,4 @@
-"""Real moto resources for the deep checks (test_deep.py), and botocore event hooks.
+"""Real moto resources for the deep checks (tests/enrich/), and botocore event hooks.
 
 ``Cloud`` builds resources (in-process moto) that pass every deep rule unless told otherwise;
 ``Cloud.world()`` builds one complete compliant set: a rotated customer key, a Bedrock-only
@@ -6,7 +6,8 @@ role with least-privilege policies, two blocked and SSE-KMS-encrypted buckets (t
 GOOD_JOB names), two private subnets in two zones and a security group that sends HTTPS only.
 ``deny`` and ``alter`` change one API's answer on a boto3 session, for what moto cannot do:
 AccessDenied, an AWS-managed key, an attached AWS-managed policy. ``serve_role_and_buckets``
-seeds a moto server for the tests over HTTP (test_scan_e2e.py, test_faults.py).
+seeds a moto server for the tests over HTTP (tests/cli/test_scan_e2e.py and
+test_scan_faults.py).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ GOOD_JOB: dict[str, Any] = {
     "validationMetrics": [{"validationLoss": 0.2}],
 }
 
-# The packs that judge a job document alone; builtin:deep also needs --deep (test_deep.py).
+# The packs that judge a job document alone; builtin:deep also needs --deep (tests/enrich/).
 ALL_BUILTIN = ("builtin:baseline", "builtin:promotion", "builtin:cost")
 
 

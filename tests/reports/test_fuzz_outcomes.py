@@ -66,7 +66,7 @@ def job_batches(draw: st.DrawFn) -> tuple[list[Job | LoadError], int]:
         return items, len(resources)
     jobs = draw(st.lists(job_documents(), min_size=1, max_size=4))
     for index, document in enumerate(jobs):
-        # One job per ARN: check_junit (test_report_consistency) keys findings by Job.key.
+        # One job per ARN: check_junit (helpers/agreement.py) keys findings by Job.key.
         if isinstance(document.get("jobArn"), str):
             document["jobArn"] += f"/{index}"
     if shape == "direct":
