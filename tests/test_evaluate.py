@@ -18,9 +18,9 @@ from checker.model import (
     LoadError,
     Origin,
     Outcome,
-    Report,
     Severity,
 )
+from checker.pipeline import Configuration, run
 from checker.policy import Policy, load_policy
 from checker.sources.files import read_paths
 
@@ -206,7 +206,8 @@ def test_a_rule_raising_unexpectedly_errors_that_job_only(monkeypatch: pytest.Mo
     )
     fine = make_job(jobName="fine", vpcConfig=ONE_SUBNET)
     unreadable = LoadError(Origin(path="bad.json", line=3), "invalid JSON")
-    results = evaluate([broken, fine, unreadable], policy)
+    report = run(Configuration(policy), [broken, fine, unreadable])
+    results = report.results
 
     assert [r.outcome for r in results] == [Outcome.ERRORED, Outcome.FAILED, Outcome.ERRORED]
     error = results[0].error
@@ -217,7 +218,6 @@ def test_a_rule_raising_unexpectedly_errors_that_job_only(monkeypatch: pytest.Mo
     assert results[0].key == broken.arn
     assert [f.rule.id for f in results[1].findings] == ["BMC002"]
     assert results[2].error is unreadable
-    report = Report(tuple(results), policy.rules)
     assert report.exit_code == 3
     assert report.summary()["errored"] == 2
 
@@ -282,7 +282,8 @@ def test_unknown_findings_never_fail_a_run(fail_on: Severity) -> None:
         hyperParameters={"stepCount": "8000", "batchSize": "8", "learningRate": "0.00001"},
     )
     placeholder = make_job(roleArn="arn:aws:iam::{account_id}:role/x")
-    results = evaluate([image, placeholder], policy)
+    report = run(Configuration(policy, fail_on=fail_on), [image, placeholder])
+    results = report.results
     statuses = [sorted((f.rule.id, f.status.value) for f in r.findings) for r in results]
     assert statuses == [
         [("BMC202", "unknown"), ("BMC203", "unknown")],
@@ -290,7 +291,6 @@ def test_unknown_findings_never_fail_a_run(fail_on: Severity) -> None:
     ]
     assert all(f.severity is Severity.NOTE for r in results for f in r.findings)
     assert [r.outcome for r in results] == [Outcome.PASSED, Outcome.PASSED]
-    report = Report(tuple(results), policy.rules, fail_on=fail_on)
     assert report.failing() == []
     assert report.exit_code == 0
     assert report.summary()["unknown"] == 3
@@ -300,7 +300,7 @@ def test_unknown_findings_never_fail_a_run(fail_on: Severity) -> None:
 def test_a_violation_beside_an_unknown_still_fails() -> None:
     policy = load_policy(ALL_BUILTIN)
     job = make_job(roleArn="arn:aws:iam::{account_id}:role/x")
-    report = Report(tuple(evaluate([job], policy)), policy.rules, fail_on=Severity.ERROR)
+    report = run(Configuration(policy, fail_on=Severity.ERROR), [job])
     assert [f.rule.id for f in report.failing()] == ["BMC010"]
     assert report.exit_code == 1
 

@@ -20,7 +20,8 @@ from helpers.jobs import make_job
 
 from checker.errors import CheckerError
 from checker.evaluate import evaluate
-from checker.model import Job, LoadError, Report
+from checker.model import Job, LoadError
+from checker.pipeline import Configuration, run
 from checker.policy import load_policy
 from checker.vocabulary import to_number
 
@@ -85,7 +86,7 @@ def test_lone_surrogate_escapes_are_replaced_when_read(text, suffix) -> None:
     job = items[0]
     assert isinstance(job, Job)
     assert job.name == "\ufffdx"
-    report = Report(tuple(evaluate(items, POLICY)), POLICY.rules)
+    report = run(Configuration(POLICY), items)
     rendered = render_all(report)
     assert "\ufffdx" in rendered["text"]
     if suffix == ".json":

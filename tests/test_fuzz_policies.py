@@ -26,8 +26,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from checker.errors import CheckerError
-from checker.evaluate import evaluate
-from checker.model import Report
+from checker.pipeline import Configuration, run
 from checker.policy import load_policy
 
 # ---------------------------------------------------------------------------------------------
@@ -52,9 +51,9 @@ def test_generated_policies_load_or_fail_cleanly(policy, with_builtin, jobs) -> 
             assert str(exc).startswith(str(path)), str(exc)
             return
     event("policy loaded")
-    results = evaluate([make_job(without_surrogates(document)) for document in jobs], loaded)
+    report = run(Configuration(loaded), [make_job(without_surrogates(d)) for d in jobs])
+    results = report.results
     assert len(results) == len(jobs)
     for result in results:
         assert result.error is None, result.error.message  # "could not be evaluated: ..."
-    report = Report(tuple(results), loaded.rules)
     render_all(report)

@@ -18,11 +18,10 @@ from helpers.jobs import ALL_BUILTIN, DELETE, make_job
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.evaluate import evaluate
 from checker.frameworks import FRAMEWORKS
 from checker.model import Job, LoadError, Origin, Report, Severity, Waiver
+from checker.pipeline import Configuration, run
 from checker.policy import load_policy
-from checker.waivers import apply_waivers
 
 POLICY = load_policy(ALL_BUILTIN)
 TODAY = datetime.date(2025, 6, 1)
@@ -119,11 +118,9 @@ reports = st.builds(
 
 def make_report(specs, waiver_specs_, fail_on) -> Report:
     items = [build_item(i, spec) for i, spec in enumerate(specs)]
-    results, statuses = apply_waivers(
-        evaluate(items, POLICY), [build_waiver(w) for w in waiver_specs_], TODAY
-    )
+    waivers = tuple(build_waiver(w) for w in waiver_specs_)
     mode = "live" if specs and all(s["live"] for s in specs) else "files"
-    return Report(tuple(results), POLICY.rules, fail_on=fail_on, waivers=statuses, mode=mode)
+    return run(Configuration(POLICY, waivers, fail_on=fail_on, today=TODAY), items, mode=mode)
 
 
 @settings(max_examples=60, deadline=None)

@@ -5,31 +5,15 @@ from __future__ import annotations
 import json
 
 import jsonschema
-import pytest
 from helpers.jobs import make_job
 from helpers.paths import REPO
 
 from checker.evaluate import evaluate
-from checker.model import LoadError, Origin, Report, Severity
+from checker.model import Report
 from checker.policy import load_policy
 from checker.reports import FORMATS, RenderOptions, json_report, text
-from checker.sources.files import read_paths
 
 SCHEMA = json.loads((REPO / "docs" / "report.schema.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def examples_report() -> Report:
-    policy = load_policy(["builtin:baseline", "builtin:promotion", "builtin:cost"])
-    scan = read_paths([str(REPO / "examples")])
-    broken = LoadError(Origin(path="broken.json", line=3), "invalid JSON: Expecting value")
-    return Report(
-        tuple(evaluate([*scan.items, broken], policy)),
-        policy.rules,
-        Severity.ERROR,
-        tuple(scan.skipped),
-        policy.sources,
-    )
 
 
 def test_json_report_matches_its_schema(examples_report: Report) -> None:

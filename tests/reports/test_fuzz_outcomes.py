@@ -35,8 +35,8 @@ from helpers.jobs import ALL_BUILTIN, GOOD_JOB, make_job
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from checker.evaluate import evaluate
-from checker.model import Job, LoadError, Origin, Report
+from checker.model import Job, LoadError, Origin
+from checker.pipeline import Configuration, run
 from checker.policy import load_policy
 
 # ---------------------------------------------------------------------------------------------
@@ -88,7 +88,8 @@ def test_every_generated_job_gets_an_outcome_in_every_format(batch) -> None:
     items, generated = batch
     whole_file_refused = len(items) == 1 and isinstance(items[0], LoadError)  # e.g. too deep
     assert len(items) == generated or whole_file_refused  # one result per document, none lost
-    results = evaluate(items, POLICY)
+    report = run(Configuration(POLICY), items)
+    results = report.results
     assert len(results) == len(items)
     for item, result in zip(items, results, strict=True):
         if isinstance(item, LoadError):
@@ -105,7 +106,6 @@ def test_every_generated_job_gets_an_outcome_in_every_format(batch) -> None:
             assert_one_line(result.error.message)
     for result in results:
         event(f"outcome: {result.outcome.value}")
-    report = Report(tuple(results), POLICY.rules)
     rendered = render_all(report)
     assert json.loads(rendered["json"])["summary"]["jobs"] == len(items)
     expected = expected_counts(report)
@@ -142,12 +142,12 @@ def test_any_resources_section_gets_an_outcome_in_every_format(sections) -> None
         jobs.append(
             dataclasses.replace(job, document=document, origin=Origin("job.json", 1, index))
         )
-    results = evaluate(jobs, DEEP_POLICY)
+    report = run(Configuration(DEEP_POLICY), jobs)
+    results = report.results
     assert [result.job for result in results] == jobs
     for result in results:
         assert result.error is None
         event(f"outcome: {result.outcome.value}")
-    report = Report(tuple(results), DEEP_POLICY.rules)
     render_all(report)
     expected = expected_counts(report)
     check_json(report, expected)
