@@ -246,7 +246,8 @@ def fingerprint(result: JobResult, finding: Finding) -> str:
     text = f"{finding.rule.id}|{identity}|{finding.path}"
     import hashlib  # imported here: most runs write no fingerprint
 
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    # surrogateescape: a file name that is not UTF-8 keeps its own bytes, and its own identity.
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

@@ -334,6 +334,13 @@ def _build_validator(schema: dict[str, Any], path: str, where: _PolicyFile) -> J
         raise CheckerError(
             f"{where.shown}:{_line(where.lines, full)}: {_describe(where.data, full)}{message}"
         ) from exc
+    except RecursionError as exc:
+        # Cerberus locates an error by recursion; deep down (about 12 levels) it runs out.
+        raise CheckerError(
+            f"{where.shown}:{_line(where.lines, path)}: {_describe(where.data, path)}"
+            "invalid, and nested too deep for the error to be located (look at its innermost "
+            "rules)"
+        ) from exc
     except (TypeError, ValueError, AttributeError) as exc:
         # Cerberus can trip over values of the wrong shape (a list where a name is expected).
         raise CheckerError(

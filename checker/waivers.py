@@ -144,8 +144,13 @@ def load_baseline(path: str) -> set[str]:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise CheckerError(f"{path}: cannot read baseline: {exc.strerror or exc}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CheckerError(f"{path}: not a baseline file: {exc}") from exc
+    except RecursionError as exc:
+        raise CheckerError(f"{path}: not a baseline file: nested too deep") from exc
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+        problem = str(exc)
+        if "integer string conversion" in problem:  # Python's 4,300-digit limit
+            problem = "a number too long (more than 4,300 digits)"
+        raise CheckerError(f"{path}: not a baseline file: {problem}") from exc
     entries = data.get("findings") if isinstance(data, dict) else None
     if not isinstance(entries, list) or data.get("version") != BASELINE_VERSION:
         raise CheckerError(f"{path}: not a bedrock-checker baseline (version {BASELINE_VERSION})")

@@ -47,12 +47,17 @@ class ScopeFailure:
 def make_session(profile: str | None) -> Any:
     """A boto3 session: the usual environment and credential chain, or a named profile."""
     import boto3
-    from botocore.exceptions import ProfileNotFound
+    from botocore.exceptions import ConfigParseError, ProfileNotFound
 
     try:
-        return boto3.session.Session(profile_name=profile)
+        session = boto3.session.Session(profile_name=profile)
+        session.available_profiles  # noqa: B018  reads the config files now, not mid-run
+        return session
     except ProfileNotFound as exc:
         raise no_profile(exc, profile) from exc
+    except ConfigParseError as exc:
+        where = getattr(exc, "kwargs", {}).get("path") or "AWS_CONFIG_FILE"
+        raise CheckerError(f"{where}: cannot parse the AWS config file") from exc
 
 
 def no_profile(exc: Exception, given: str | None) -> CheckerError:

@@ -20,7 +20,11 @@ class Failure(click.ClickException):
     exit_code = 2
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"bedrock-checker: error: {self.format_message()}", err=True)
+        from checker.reports.escape import no_commands, printable
+
+        # The message may quote a file name or a value: shown, never obeyed by the terminal.
+        message = no_commands(printable(self.format_message()))
+        click.echo(f"bedrock-checker: error: {message}", err=True)
 
 
 class _Terminated(BaseException):

@@ -16,7 +16,7 @@ from checker.cli.options import (
     run_options,
     selection_options,
 )
-from checker.cli.output import ProgressBar, check_outputs, write_reports
+from checker.cli.output import ProgressBar, check_outputs, check_report_paths, write_reports
 from checker.errors import CheckerError
 from checker.pipeline import Configuration, configure
 from checker.pipeline import run as run_pipeline
@@ -99,6 +99,7 @@ def check(
     if not deep and connection != type(connection)():
         raise CheckerError("the AWS options (--region, --profile, ...) are for --deep only")
     configuration = _configure(run, deep)
+    check_report_paths(run, [(path, "a job file") for path in _job_files_among_reports(run, paths)])
     skipped: list[str] = []
     # Read lazily: each file's jobs are evaluated before the next file is read.
     jobs = iter_paths(paths, named_must_be_jobs=not skip_unrecognized, skipped=skipped)
@@ -164,6 +165,29 @@ def scan(ctx: click.Context, run: RunOptions, connection: Any, selection: Any, d
         )
     write_reports(run, report)
     ctx.exit(report.exit_code)
+
+
+def _job_files_among_reports(run: RunOptions, paths: Sequence[str]) -> list[str]:
+    """The report paths that this run would read as job files: a path named on the command
+    line, or a job document inside a folder named there. Only the report paths are read."""
+    from pathlib import Path
+
+    from checker.sources.files import read_file
+
+    folders = [Path(p).resolve() for p in paths if p != "-" and Path(p).is_dir()]
+    named = {Path(p).resolve() for p in paths if p != "-" and Path(p).is_file()}
+    found = []
+    reports = (*run.report_files.values(), run.output, run.create_baseline)
+    for target in (t for t in reports if t and t != "-"):
+        real = Path(target).resolve()
+        if not real.is_file():
+            continue
+        if real in named or (
+            any(real.is_relative_to(folder) for folder in folders)
+            and read_file(real, explicit=False) is not None
+        ):
+            found.append(target)
+    return found
 
 
 def _configure(run: RunOptions, deep: bool) -> Configuration:

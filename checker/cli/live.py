@@ -13,6 +13,7 @@ from checker.cli.options import aws_options, selection_options
 from checker.cli.output import ProgressBar, write_atomic
 from checker.errors import CheckerError
 from checker.model import Job, LoadError
+from checker.reports.escape import no_commands, printable
 
 
 @click.command("get")
@@ -96,7 +97,7 @@ def get_job(
         raise CheckerError(f"job {job_identifier}: nothing to fetch")
     item = found[0]
     if isinstance(item, LoadError):
-        click.echo(f"bedrock-checker: error: {item.message}", err=True)
+        click.echo(f"bedrock-checker: error: {printable(item.message)}", err=True)
         ctx.exit(3)
     value = dict(item.document) if isinstance(item, Job) else dict(item.response)
     click.echo(render(value, output_format, query), nl=False)
@@ -134,10 +135,14 @@ def snapshot(ctx: click.Context, out_dir: str, connection: Any, selection: Any) 
     errors = 0
     for item in fetched:
         if isinstance(item, LoadError):
-            click.echo(f"{item.origin.describe()}: error: {item.message}", err=True)
+            where = no_commands(printable(item.origin.describe()))
+            click.echo(f"{where}: error: {printable(item.message)}", err=True)
             errors += 1
             continue
         target = Path(out_dir, *item.snapshot_path())
+        if not target.resolve().is_relative_to(Path(out_dir).resolve()):
+            # A folder inside --out that is a symlink leading out of it.
+            raise CheckerError(f"{target}: leads outside --out {out_dir}; not written")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from checker.errors import CheckerError
 from checker.frameworks import FRAMEWORKS
 from checker.pipeline import FAIL_ON
 from checker.reports import CONSOLE_FORMATS, FILE_FORMATS, FORMATS
@@ -225,9 +226,25 @@ class _Timestamp(click.ParamType[datetime.datetime]):
         return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
+def _check_endpoint_url(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+    """botocore's "Invalid endpoint" would otherwise surface as an internal error."""
+    from urllib.parse import urlsplit
+
+    if value is None:
+        return value
+    parts = urlsplit(str(value))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        example = str(value).split("://", 1)[-1]
+        raise CheckerError(
+            f"--endpoint-url {value}: not a URL (give the scheme, e.g. http://{example})"
+        )
+    return value
+
+
 _ENDPOINT_URL = click.option(
     "--endpoint-url",
     metavar="URL",
+    callback=_check_endpoint_url,
     help="Send Bedrock calls to this URL instead of the regional endpoint. "
     "Example: --endpoint-url http://127.0.0.1:5000",
 )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import re
+import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
@@ -13,24 +17,61 @@ from checker.cli.options import RunOptions
 from checker.errors import CheckerError
 from checker.model import Report
 
+# Names of file descriptors: written through the descriptor itself, never reopened (reopening a
+# redirected standard output would truncate what the shell already wrote to it).
+_DESCRIPTOR = re.compile(r"/dev/(?:stdout|stderr|fd/\d+)|/proc/self/fd/\d+")
+_STREAMS = {"/dev/stdout": 1, "/dev/stderr": 2}
+
 
 def write_atomic(path: str, text: str) -> None:
-    """Write through a temporary file in the same folder, renamed over the target at the end."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        import tempfile
+    """Write a report without harming what the path names.
 
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    A regular file (or a new one) is written through a temporary file beside the real target,
+    symlinks followed, and renamed over it, keeping its mode; a reader never sees half a report.
+    Devices, FIFOs and /dev/stdout-like names are written in place.
+    """
+    # A name that is not valid UTF-8 (an undecodable file name) is written escaped, not lost.
+    data = text.encode("utf-8", errors="backslashreplace")
+    try:
+        if _DESCRIPTOR.fullmatch(path):
+            descriptor = _STREAMS.get(path) or int(path.rsplit("/", 1)[1])
+            sys.stdout.flush()
+            sys.stderr.flush()
+            with os.fdopen(os.dup(descriptor), "wb") as stream:
+                stream.write(data)
+            return
+        try:
+            status: os.stat_result | None = os.stat(path)  # through symlinks
+        except FileNotFoundError:
+            status = None
+        if status is not None and stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if status is not None and not stat.S_ISREG(status.st_mode):
+            with open(path, "wb") as stream:  # a device or a FIFO: never replaced
+                stream.write(data)
+            return
+        _replace(Path(os.path.realpath(path)), data, status)
     except OSError as exc:
         raise CheckerError(f"{path}: cannot write report: {exc.strerror or exc}") from exc
+
+
+def _replace(target: Path, data: bytes, status: os.stat_result | None) -> None:
+    import tempfile
+
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        # mkstemp creates the file readable by its owner only; give it a normal file's mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+        if status is not None:
+            os.chmod(temporary, stat.S_IMODE(status.st_mode))
+            if hasattr(os, "chown") and status.st_uid != os.geteuid():
+                with contextlib.suppress(OSError):  # only root may give a file away
+                    os.chown(temporary, status.st_uid, status.st_gid)
+        else:
+            # mkstemp creates the file readable by its owner only; give it a new file's mode.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -70,6 +111,54 @@ def check_outputs(run: RunOptions) -> None:
         raise CheckerError(
             "--github-summary: GITHUB_STEP_SUMMARY is not set (not in GitHub Actions?)"
         )
+    inputs = [(p, "a policy file") for p in run.policies if not p.startswith("builtin:")]
+    inputs += [(p, "a waivers file") for p in run.waivers]
+    inputs += [(run.baseline, "a baseline file")] if run.baseline else []
+    check_report_paths(run, inputs)
+
+
+def _report_paths(run: RunOptions) -> list[tuple[str, str]]:
+    """(option, path) of every report file the run will write."""
+    named = [(f"--{name}", path) for name, path in run.report_files.items()]
+    named += [("--output", run.output), ("--create-baseline", run.create_baseline)]
+    return [(option, path) for option, path in named if path is not None and path != "-"]
+
+
+def _identity(path: str) -> tuple[int, int] | str | None:
+    """What a path names: the file (device and inode) when it exists, else its real path;
+    None for a device or FIFO, which several reports may share."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return os.path.realpath(path)
+    if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
+        return None
+    return (status.st_dev, status.st_ino)
+
+
+def check_report_paths(run: RunOptions, inputs: Sequence[tuple[str, str]]) -> None:
+    """Refuse, before anything is evaluated, a report path that is empty, a directory, the
+    same file as another report, or one of the run's ``inputs`` ((path, what it is) pairs)."""
+    seen: dict[tuple[int, int] | str, str] = {}
+    given = {_identity(path): what for path, what in inputs if path}
+    for option, path in _report_paths(run):
+        if not path:
+            raise CheckerError(f"{option}: the file name is empty")
+        if os.path.isdir(path):
+            raise CheckerError(f"{option} {path}: is a directory")
+        if _DESCRIPTOR.fullmatch(path):
+            continue
+        identity = _identity(path)
+        if identity is None:
+            continue
+        if identity in seen:
+            raise CheckerError(f"{option} {path}: the same file as {seen[identity]}")
+        seen[identity] = f"{option} {path}"
+        what = given.get(identity)
+        if what == "a baseline file" and option == "--create-baseline":
+            continue  # read first, then replaced: the documented way to refresh a baseline
+        if what is not None:
+            raise CheckerError(f"{option} {path}: is an input of this run ({what})")
 
 
 def write_reports(run: RunOptions, report: Report) -> None:
@@ -94,8 +183,7 @@ def write_reports(run: RunOptions, report: Report) -> None:
     if run.create_baseline:
         write_atomic(run.create_baseline, render_baseline(report))
     if run.github_summary:
-        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
-            summary.write(FORMATS["markdown"](report, options) + "\n")
+        append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], FORMATS["markdown"](report, options))
 
     # The console: the chosen format on stdout, unless stdout carries another report.
     console_err = bool(to_stdout)
@@ -111,6 +199,35 @@ def write_reports(run: RunOptions, report: Report) -> None:
         click.echo(FORMATS["text"](report, options), nl=False, err=console_err, color=colored)
     else:
         click.echo(FORMATS[run.output_format](report, options), nl=False, err=console_err)
+
+
+# GitHub refuses a step summary larger than this and shows none of it.
+STEP_SUMMARY_LIMIT = 1024 * 1024
+_TRUNCATED = (
+    "\n_bedrock-checker: summary truncated to stay within GitHub's 1 MiB step-summary limit; "
+    "the JSON, SARIF and JUnit reports have everything._\n"
+)
+
+
+def append_step_summary(path: str, markdown: str) -> None:
+    """Append the Markdown summary to $GITHUB_STEP_SUMMARY, cut at a line with a note when the
+    file would pass 1 MiB (earlier steps' summaries count too); never a failed run for it."""
+    try:
+        used = os.path.getsize(path)
+    except OSError:
+        used = 0
+    data = (markdown + "\n").encode("utf-8", errors="backslashreplace")
+    room = STEP_SUMMARY_LIMIT - used
+    if len(data) > room:
+        note = _TRUNCATED.encode("utf-8")
+        cut = data[: max(room - len(note), 0)]
+        cut = cut[: cut.rfind(b"\n") + 1]  # whole lines only (and never half a character)
+        data = cut + note if len(cut) + len(note) <= room else b""
+    try:
+        with open(path, "ab") as summary:
+            summary.write(data)
+    except OSError as exc:
+        raise CheckerError(f"{path}: cannot write the step summary: {exc.strerror or exc}") from exc
 
 
 class ProgressBar:

@@ -9,6 +9,7 @@ import click
 
 from checker.cli.options import policy_option
 from checker.frameworks import FRAMEWORKS
+from checker.reports.escape import no_commands, printable
 
 
 @click.command()
@@ -53,7 +54,8 @@ def rules(policies: Sequence[str], output_format: str, framework: str | None) ->
         shown = [", ".join(ids) or "-" for _, ids in listed]
         controls_width = max((len(text) for text in shown), default=1)
         for (rule, _), text in zip(listed, shown, strict=True):
-            click.echo(f"{rule.id:<{width}}  {text:<{controls_width}}  {rule.title}")
+            line = f"{rule.id:<{width}}  {text:<{controls_width}}  {rule.title}"
+            click.echo(no_commands(printable(line)))
         return
     if output_format == "json":
         click.echo(json.dumps([rule_dict(r) for r in catalogue], indent=2))
@@ -61,9 +63,10 @@ def rules(policies: Sequence[str], output_format: str, framework: str | None) ->
     width = max((len(r.id) for r in catalogue), default=4)
     pack_width = max((len(r.pack) for r in catalogue), default=4)
     for rule in catalogue:
-        click.echo(
+        line = (
             f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.pack:<{pack_width}}  {rule.title}"
         )
+        click.echo(no_commands(printable(line)))
 
 
 @click.group()
@@ -89,10 +92,11 @@ def policy_validate(files: Sequence[str]) -> None:
     from checker.waivers import load_waivers
 
     for name in files:
+        shown = no_commands(printable(name))
         if is_waivers_file(name):
-            click.echo(f"{name}: ok ({len(load_waivers([name]))} waivers)")
+            click.echo(f"{shown}: ok ({len(load_waivers([name]))} waivers)")
         else:
-            click.echo(f"{name}: ok ({len(load_policy([name]).rules)} rules)")
+            click.echo(f"{shown}: ok ({len(load_policy([name]).rules)} rules)")
 
 
 @policy.command("init")

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+import re
+
 from checker.frameworks import ControlSummary, summarize
 from checker.model import FindingStatus, JobResult, Report
+from checker.reports.escape import markdown_code, markdown_text
 from checker.reports.options import RenderOptions
 
 MAX_ROWS = 200  # a job summary is limited in size; the JSON report has everything
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+")
 
 
-def _cell(text: object) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+_cell = markdown_text
 
 
 def _where(result: JobResult, line: int | None = None) -> str:
     origin = result.origin
     if origin.path is not None:
-        return f"`{_cell(origin.path)}:{line if line is not None else origin.line}`"
-    return f"`{_cell(origin.arn or result.key)}`"
+        return markdown_code(f"{origin.path}:{line if line is not None else origin.line}")
+    return markdown_code(origin.arn or result.key)
 
 
 def _rule_link(rule_id: str, help_uri: str | None) -> str:
-    return f"[{rule_id}]({help_uri})" if help_uri else rule_id
+    # A help URI of a user's policy is a link only when it is a plain http(s) URL.
+    if help_uri and _PLAIN_URL.fullmatch(help_uri):
+        return f"[{_cell(rule_id)}]({help_uri})"
+    return _cell(rule_id)
 
 
 def control_section(summary: ControlSummary) -> list[str]:
@@ -40,7 +46,7 @@ def control_section(summary: ControlSummary) -> list[str]:
     ]
     for control in summary.controls:
         cells = [
-            ", ".join(rules) or "-"
+            _cell(", ".join(rules)) or "-"
             for rules in (
                 control.failing,
                 control.unknown,
@@ -134,6 +140,8 @@ def render(report: Report, options: RenderOptions) -> str:
                 if status.status == "expired"
                 else "matches no finding (stale)"
             )
-            lines.append(f"- `{_cell(waiver.origin.describe())}` {waiver.rule}: {problem}")
+            lines.append(
+                f"- {markdown_code(waiver.origin.describe())} {_cell(waiver.rule)}: {problem}"
+            )
         lines.append("")
     return "\n".join(lines)

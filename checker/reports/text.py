@@ -1,9 +1,14 @@
-"""Human-readable console output, grouped by job; colour only when asked for."""
+"""Human-readable console output, grouped by job; colour only when asked for.
+
+Every value from a job, a file name or a policy is shown through ``printable`` (control
+characters escaped), and no line may start a GitHub workflow command (``no_commands``).
+"""
 
 from __future__ import annotations
 
 from checker.frameworks import ControlSummary, summarize
 from checker.model import FindingStatus, JobResult, Outcome, Report
+from checker.reports.escape import no_commands, printable
 from checker.reports.options import RenderOptions
 
 _COLORS = {
@@ -27,18 +32,22 @@ def _paint(text: str, style: str, color: bool) -> str:
 def _where(result: JobResult, line: int | None = None) -> str:
     origin = result.origin
     if origin.path is not None:
-        return f"{origin.path}:{line if line is not None else origin.line}"
-    return origin.arn or result.key
+        where = f"{printable(origin.path)}:{line if line is not None else origin.line}"
+    else:
+        where = printable(origin.arn or result.key)
+    return no_commands(where)  # it may start a line
 
 
 def _job_lines(result: JobResult, color: bool) -> list[str]:
     outcome = result.outcome
     if result.error is not None:
-        head = f"{_where(result)}: {_paint('ERROR', 'errored', color)}: {result.error.message}"
+        message = printable(result.error.message)
+        head = f"{_where(result)}: {_paint('ERROR', 'errored', color)}: {message}"
         return [head]
     job = result.job
     assert job is not None
-    header = f"{_paint(job.label, 'bold', color)} ({job.kind}, {_where(result)})"
+    label = no_commands(printable(job.label))
+    header = f"{_paint(label, 'bold', color)} ({job.kind}, {_where(result)})"
     if outcome is Outcome.PASSED and not result.findings:
         return [f"{header}: {_paint('passed', 'passed', color)}"]
     lines = [f"{header}: {_paint(outcome.value, outcome.value, color)}"]
@@ -46,22 +55,25 @@ def _job_lines(result: JobResult, color: bool) -> list[str]:
         label = (
             finding.rule.severity.value if finding.status is FindingStatus.VIOLATED else "unknown"
         )
-        location = _where(result, finding.line) if job.origin.path else (job.arn or job.key)
+        location = (
+            _where(result, finding.line) if job.origin.path else printable(job.arn or job.key)
+        )
+        rule_id, title = printable(finding.rule.id), printable(finding.rule.title)
         if finding.suppression is not None:
             kind = _paint(finding.suppression.kind, "waived", color)
             lines.append(
-                f"  {location}: {finding.rule.id} {kind} ({label}): {finding.rule.title}: "
-                f"{finding.suppression.justification}"
+                f"  {location}: {rule_id} {kind} ({label}): {title}: "
+                f"{printable(finding.suppression.justification)}"
             )
             continue
         lines.append(
-            f"  {location}: {finding.rule.id} {_paint(label, label, color)}: "
-            f"{finding.rule.title}: {finding.message}"
+            f"  {location}: {rule_id} {_paint(label, label, color)}: "
+            f"{title}: {printable(finding.message)}"
         )
         if finding.status is FindingStatus.VIOLATED and finding.value not in ("None", ""):
-            lines.append(_paint(f"      value: {finding.value}", "dim", color))
+            lines.append(_paint(f"      value: {printable(finding.value)}", "dim", color))
         if finding.status is FindingStatus.VIOLATED and finding.rule.remediation:
-            lines.append(_paint(f"      fix: {finding.rule.remediation}", "dim", color))
+            lines.append(_paint(f"      fix: {printable(finding.rule.remediation)}", "dim", color))
     return lines
 
 
@@ -92,16 +104,14 @@ def waiver_warnings(report: Report) -> list[str]:
     lines = []
     for status in report.waivers:
         waiver = status.waiver
+        where, rule = no_commands(printable(waiver.origin.describe())), printable(waiver.rule)
         if status.status == "expired":
             lines.append(
-                f"{waiver.origin.describe()}: warning: waiver for {waiver.rule} expired on "
+                f"{where}: warning: waiver for {rule} expired on "
                 f"{waiver.expires.isoformat()} and no longer waives"
             )
         elif status.status == "stale":
-            lines.append(
-                f"{waiver.origin.describe()}: warning: waiver for {waiver.rule} matches no "
-                "finding (stale)"
-            )
+            lines.append(f"{where}: warning: waiver for {rule} matches no finding (stale)")
     return lines
 
 
@@ -131,12 +141,12 @@ def control_lines(summary: ControlSummary, color: bool) -> list[str]:
             )
             if rules
         ]
-        detail = "; ".join(f"{label}: {', '.join(rules)}" for label, rules in groups)
+        detail = printable("; ".join(f"{label}: {', '.join(rules)}" for label, rules in groups))
         jobs = control.failing_jobs
         if jobs:
             detail += f" ({jobs} job{'s' if jobs != 1 else ''} failing)"
         status = _paint(f"{control.status:<13}", styles.get(control.status, "dim"), color)
-        lines.append(f"  {control.control:<{width}}  {status} {detail}")
+        lines.append(f"  {printable(control.control):<{width}}  {status} {detail}")
     if summary.unmapped_rules:
         unmapped = ", ".join(summary.unmapped_rules)
         lines.append(_paint(f"  rules with no control here: {unmapped}", "dim", color))
@@ -154,4 +164,4 @@ def render(report: Report, options: RenderOptions) -> str:
     lines.extend(_paint(w, "warning", color) for w in waiver_warnings(report))
     lines.append("")
     lines.append(_paint(summary_line(report), "bold", color))
-    return "\n".join(lines) + "\n"
+    return no_commands("\n".join(lines)) + "\n"

@@ -127,11 +127,19 @@ class FetchedJob:
         return Job(document, Origin(region=self.region, arn=self.arn), normalize.GET_RESPONSE, {})
 
     def snapshot_path(self) -> tuple[str, str, str]:
-        """(account, region, file name): where ``snapshot`` writes this job."""
+        """(account, region, file name): where ``snapshot`` writes this job. Each part comes
+        from the endpoint's answer, so each is made one plain name (never ``..`` or a path)."""
         arn = normalize.parse_arn(self.arn) or {}
-        account = arn.get("account") or "unknown-account"
-        name = re.sub(r"[^A-Za-z0-9+._-]", "_", str(self.response.get("jobName") or "job"))
-        return account, self.region, f"{name.lstrip('.') or 'job'}.json"
+        account = _file_name(arn.get("account"), "unknown-account")
+        name = _file_name(self.response.get("jobName"), "job")
+        return account, _file_name(self.region, "unknown-region"), f"{name}.json"
+
+
+def _file_name(value: Any, fallback: str) -> str:
+    """``value`` as one file name: characters other than letters, digits and ``+._-`` become
+    ``_``, and leading dots go (no hidden file, no ``.`` or ``..``)."""
+    name = re.sub(r"[^A-Za-z0-9+._-]", "_", str(value or "")).lstrip(".")
+    return name or fallback
 
 
 Fetched = FetchedJob | LoadError
