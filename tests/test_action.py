@@ -69,10 +69,24 @@ def _evaluate(expression: str, inputs: dict[str, str], outputs: dict[str, dict[s
 
 
 def _read_outputs(path: Path) -> dict[str, str]:
+    """GITHUB_OUTPUT as the runner reads it: ``name=value`` lines and ``name<<DELIMITER``
+    blocks; a later value of a name replaces an earlier one."""
     values: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        key, _, value = line.partition("=")
-        values[key] = value
+    lines = iter(path.read_text(encoding="utf-8").splitlines())
+    for line in lines:
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            key, _, delimiter = line.partition("<<")
+            block = []
+            for value_line in lines:
+                if value_line == delimiter:
+                    break
+                block.append(value_line)
+            else:
+                raise AssertionError(f"output {key}: no closing delimiter")
+            values[key] = "\n".join(block)
+        else:
+            key, _, value = line.partition("=")
+            values[key] = value
     return values
 
 
@@ -244,16 +258,16 @@ def test_live_mode_passes_regions_and_identifiers(repo: Path, recorded_args: Pat
         category="bedrock-checker/live/prod",
     )
     args = recorded_args.read_text(encoding="utf-8").splitlines()
-    assert args[:11] == [
+    assert args[:6] == [
         "scan",
-        "--region", "us-east-1",
-        "--region", "eu-west-1",
-        "--job-identifier", "ft-1",
-        "--job-identifier", "arn:aws:bedrock:us-east-1:111122223333:model-customization-job/x",
-        "--model-identifier", "my model",
-    ]  # fmt: skip
-    assert "--sarif-category" in args
-    assert args[args.index("--sarif-category") + 1] == "bedrock-checker/live/prod"
+        "--region=us-east-1",
+        "--region=eu-west-1",
+        "--job-identifier=ft-1",
+        "--job-identifier=arn:aws:bedrock:us-east-1:111122223333:model-customization-job/x",
+        "--model-identifier=my model",
+    ]
+    assert "--sarif-category=bedrock-checker/live/prod" in args
+    assert "--" not in args
     assert result["outputs"]["exit-code"] == "0"
 
 
@@ -261,8 +275,8 @@ def test_live_mode_passes_regions_and_identifiers(repo: Path, recorded_args: Pat
 @pytest.mark.parametrize(
     ("mode", "expected"),
     [
-        ("files", ["check", "jobs/", "--region", "eu-west-1", "--deep"]),
-        ("live", ["scan", "--region", "eu-west-1", "--deep"]),
+        ("files", ["check", "--region=eu-west-1", "--deep"]),
+        ("live", ["scan", "--region=eu-west-1", "--deep"]),
     ],
 )
 def test_deep_input_adds_deep(
@@ -274,7 +288,7 @@ def test_deep_input_adds_deep(
     result = run_action(repo, mode="files", paths="jobs/", deep="yes")
     assert not recorded_args.exists()
     assert result["outputs"]["exit-code"] == "2"
-    assert "deep must be 'true' or 'false'" in result["stdout"]
+    assert "the deep input must be 'true' or 'false'" in result["stdout"]
 
 
 # --- examples/ci -------------------------------------------------------------------------------
@@ -320,3 +334,70 @@ def test_gitlab_example_publishes_the_junit_report_it_writes() -> None:
     report = job["artifacts"]["reports"]["junit"]
     assert f"--junit {report}" in command
     assert job["artifacts"]["when"] == "always"
+
+
+# --- hostile inputs: no option, output or command can be forged ---------------------------------
+
+
+@pytest.fixture
+def failing_repo(repo: Path) -> Path:
+    (repo / "jobs" / "bad.json").write_text(
+        json.dumps(make_document(vpcConfig="none")), encoding="utf-8"
+    )
+    return repo
+
+
+def test_a_paths_word_never_becomes_an_option(failing_repo: Path) -> None:
+    result = run_action(failing_repo, paths="--skip-rule=* --fail-on=never jobs")
+
+    assert result["outputs"]["exit-code"] == "3"  # two missing files, and the failing job
+    assert result["exit_code"] == 3
+    assert "--skip-rule=*:1: ERROR: no such file or directory" in result["stdout"]
+    assert "BMC001 error" in result["stdout"]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is needed to run the steps")
+def test_files_mode_puts_the_paths_after_the_separator(repo: Path, recorded_args: Path) -> None:
+    run_action(repo, paths="jobs/\n--waivers=w.yaml", policies="--skip-rule=*")
+    args = recorded_args.read_text(encoding="utf-8").splitlines()
+    assert args[-3:] == ["--", "jobs/", "--waivers=w.yaml"]
+    assert "--policy=--skip-rule=*" in args
+
+
+def test_a_new_line_in_sarif_file_cannot_forge_the_exit_code(failing_repo: Path) -> None:
+    result = run_action(failing_repo, paths="jobs", sarif_file="x.sarif\nexit-code=0")
+
+    assert result["outputs"]["exit-code"] == "2"
+    assert result["exit_code"] == 2
+    assert "the sarif-file input must be one line" in result["stdout"]
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        {"mode": "files\n::warning::forged"},
+        {"deep": "no\n::warning::forged"},
+        {"fail_on": "error\n::warning::forged"},
+        {"junit_file": "j.xml\n::warning::forged"},
+    ],
+)
+def test_a_bad_input_is_named_not_echoed(repo: Path, inputs: dict[str, str]) -> None:
+    result = run_action(repo, paths="jobs", **inputs)
+
+    assert result["outputs"]["exit-code"] == "2"
+    assert result["exit_code"] == 2
+    assert "forged" not in result["stdout"]
+    assert not any(line.startswith("::warning::") for line in result["stdout"].splitlines())
+
+
+def test_a_second_run_in_the_same_job_never_reads_the_first_runs_report(
+    failing_repo: Path,
+) -> None:
+    first = run_action(failing_repo, paths="jobs")
+    assert (first["outputs"]["exit-code"], first["outputs"]["findings"]) == ("1", "1")
+
+    second = run_action(failing_repo, paths="jobs", policies="missing.yaml")
+
+    assert second["outputs"]["exit-code"] == "2"
+    assert "findings" not in second["outputs"]
+    assert "errors" not in second["outputs"]
