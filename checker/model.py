@@ -160,6 +160,7 @@ class Waiver:
     expires: datetime.date
     jobs: tuple[str, ...] = ()  # globs over job name, ARN, Terraform address or key
     files: tuple[str, ...] = ()  # globs over the job's file path
+    paths: tuple[str, ...] = ()  # `path:` globs the job's file must match (narrows the waiver)
     approved_by: str | None = None
     origin: Origin = Origin()
 

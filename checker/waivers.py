@@ -44,6 +44,12 @@ _WAIVERS_SCHEMA: dict[str, Any] = {
                 "rule": {"type": "string", "required": True, "empty": False},
                 "jobs": _GLOBS,
                 "files": _GLOBS,
+                # one glob or a list of them: the job's file must match one (narrows the waiver)
+                "path": {
+                    "type": ["string", "list"],
+                    "empty": False,
+                    "schema": {"type": "string", "empty": False},
+                },
                 "reason": {"type": "string", "required": True, "regex": r"(?s)\s*\S.*"},
                 "expires": {"type": ["date", "string"], "required": True},
                 "approved_by": {"type": "string"},
@@ -67,8 +73,11 @@ def load_waivers(paths: Iterable[str]) -> tuple[Waiver, ...]:
         for index, raw in enumerate(data["waivers"]):
             line = lines.get(f"waivers.{index}", 1)
             label = f"{shown}:{line}: waiver #{index + 1} ({raw['rule']})"
-            if not raw.get("jobs") and not raw.get("files"):
-                raise CheckerError(f"{label}: give 'jobs' or 'files' (use ['*'] for all jobs)")
+            if not raw.get("jobs") and not raw.get("files") and not raw.get("path"):
+                raise CheckerError(
+                    f"{label}: give 'jobs', 'files' or 'path' (use ['*'] for all jobs)"
+                )
+            paths = raw.get("path") or ()
             expires = raw["expires"]
             if isinstance(expires, str):
                 try:
@@ -88,6 +97,7 @@ def load_waivers(paths: Iterable[str]) -> tuple[Waiver, ...]:
                     expires=expires,
                     jobs=tuple(raw.get("jobs") or ()),
                     files=tuple(raw.get("files") or ()),
+                    paths=(paths,) if isinstance(paths, str) else tuple(paths),
                     approved_by=raw.get("approved_by"),
                     origin=Origin(path=shown, line=line),
                 )
@@ -98,11 +108,15 @@ def load_waivers(paths: Iterable[str]) -> tuple[Waiver, ...]:
 def _matches(waiver: Waiver, result: JobResult, finding: Finding) -> bool:
     if not fnmatch.fnmatchcase(finding.rule.id, waiver.rule):
         return False
+    path = result.origin.path
+    if waiver.paths and not (path and any(fnmatch.fnmatchcase(path, p) for p in waiver.paths)):
+        return False  # outside the reviewed location (a live job has no file: never matched)
+    if not waiver.jobs and not waiver.files:
+        return True  # scoped by path alone
     job = result.job
     names = [n for n in (job.name, job.arn, job.resource, job.key) if n] if job else []
     if waiver.jobs and any(fnmatch.fnmatchcase(n, p) for n in names for p in waiver.jobs):
         return True
-    path = result.origin.path
     return bool(path and any(fnmatch.fnmatchcase(path, p) for p in waiver.files))
 
 

@@ -91,7 +91,7 @@ def report_json(path: str = "r.json") -> dict[str, Any]:
         (
             "waivers:\n  - rule: BMC002\n    reason: r\n    expires: 2030-01-01\n"
             "  - rule: BMC001\n    jobs: []\n    reason: r\n    expires: 2030-01-01\n",
-            "w.yaml:2: waiver #1 (BMC002): give 'jobs' or 'files' (use ['*'] for all jobs)",
+            "w.yaml:2: waiver #1 (BMC002): give 'jobs', 'files' or 'path' (use ['*'] for all jobs)",
         ),
         (
             "waivers:\n  - rule: BMC001\n    jobs: [x]\n    reason: r\n"

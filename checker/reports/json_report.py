@@ -61,6 +61,7 @@ def _waiver(status: WaiverStatus) -> dict[str, Any]:
         "rule": waiver.rule,
         "jobs": list(waiver.jobs),
         "files": list(waiver.files),
+        "path": list(waiver.paths),
         "reason": waiver.reason,
         "expires": waiver.expires.isoformat(),
         "approvedBy": waiver.approved_by,
