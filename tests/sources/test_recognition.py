@@ -157,3 +157,21 @@ def test_every_recogniser_declares_markers_the_pre_filter_knows() -> None:
     for recogniser in recognition.RECOGNISERS:
         assert recogniser.markers, recogniser.name
         assert set(recogniser.markers) <= recognition.markers()
+
+
+def test_a_walk_reads_terraform_whose_resource_type_is_escaped(tmp_path: Path) -> None:
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(
+        'resource "aws_bedrock_\\u0063ustom_model" "m" {\n'
+        '  custom_model_name     = "m"\n'
+        '  job_name              = "escaped-hcl"\n'
+        '  base_model_identifier = "amazon.titan-text-lite-v1"\n'
+        '  role_arn              = "arn:aws:iam::111122223333:role/r"\n'
+        "}\n",
+        encoding="utf-8",
+    )
+
+    [job] = read_paths([str(tmp_path / "infra")]).items
+
+    assert isinstance(job, Job)
+    assert job.resource == "aws_bedrock_custom_model.m"
