@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import datetime
 
+# The kind of a job launched by a Task state of a Step Functions state machine.
+STATE_MACHINE_KIND = "step-functions"
+
 
 class Severity(enum.Enum):
     ERROR = "error"
@@ -72,12 +75,15 @@ class Job:
     origin: Origin
     kind: str
     lines: Mapping[str, int] = field(default_factory=dict)
-    resource: str | None = None  # Terraform resource address, when the job came from Terraform
+    # Terraform resource address; for a job launched by a state machine, "machine/Task state".
+    resource: str | None = None
 
     @property
     def name(self) -> str | None:
+        """The job's name, when the document holds it (not a value set at apply or run time)."""
         value = self.document.get("jobName")
-        return value if isinstance(value, str) else None
+        unknown = (self.document.get("derived") or {}).get("unknown") or ()
+        return value if isinstance(value, str) and "jobName" not in unknown else None
 
     @property
     def arn(self) -> str | None:
@@ -99,6 +105,8 @@ class Job:
 
     @property
     def label(self) -> str:
+        if self.kind == STATE_MACHINE_KIND and self.resource:
+            return self.resource  # the job name is often set at run time
         return self.name or self.resource or self.arn or self.key
 
     def compact(self) -> Job:

@@ -14,12 +14,14 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from checker.model import STATE_MACHINE_KIND
 from checker.packs import hyperparameter_families
 
 GET_RESPONSE = "get-response"
 CREATE_REQUEST = "create-request"
 TERRAFORM = "terraform"
 TERRAFORM_PLAN = "terraform-plan"
+STEP_FUNCTIONS = STATE_MACHINE_KIND  # a Task state of a Step Functions state machine
 
 # Create-request (and boto3 kwargs) names that differ from the Get response.
 _CREATE_TO_GET = {
@@ -305,7 +307,10 @@ def opaque_paths(document: Mapping[str, Any]) -> dict[str, str]:
     """The paths of values that cannot be judged (derived.unknown and derived.unresolved),
     each with the reason, worded to complete "<path> ..."."""
     derived = document.get("derived") or {}
-    opaque = {path: "is not known until apply" for path in derived.get("unknown") or ()}
+    when = "apply"
+    if derived.get("format") == STEP_FUNCTIONS:
+        when = "deployment or run time"
+    opaque = {path: f"is not known until {when}" for path in derived.get("unknown") or ()}
     opaque.update(
         (path, "holds an unresolved placeholder") for path in derived.get("unresolved") or ()
     )

@@ -17,7 +17,7 @@ from typing import BinaryIO
 from checker import normalize, parsing
 from checker.errors import InputError
 from checker.model import Job, LoadError, Origin
-from checker.sources import recognition, terraform
+from checker.sources import cloudformation, recognition, terraform
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 _CHUNK = 1024 * 1024
@@ -206,7 +206,7 @@ def read_bytes(raw: bytes, shown: str, *, explicit: bool, suffix: str = "") -> l
                 Origin(path=shown),
                 "not a Bedrock model customization job document "
                 "(expected a get-model-customization-job response, a create request, "
-                "or Terraform aws_bedrock_custom_model)",
+                "Terraform aws_bedrock_custom_model, or a state machine that creates a job)",
             )
         ]
     return items
@@ -220,6 +220,7 @@ def _jobs_in_text(text: str, shown: str, suffix: str) -> Iterator[Item]:
             yield terraform.terraform_job(
                 attributes, set(), tf_lines, origin, address, normalize.TERRAFORM
             )
+        yield from terraform.state_machine_jobs(text, shown)
         return
     stripped = text.lstrip()
     parsed: list[parsing.ParsedDocument | InputError]
@@ -233,6 +234,8 @@ def _jobs_in_text(text: str, shown: str, suffix: str) -> Iterator[Item]:
                 parsed = list(parsing.parse_json_lines(text))
             else:
                 raise
+    elif cloudformation.is_template_text(text):  # keeps !Ref, !Sub... as the functions
+        parsed = list(cloudformation.parse_yaml(text))
     else:
         parsed = list(parsing.parse_yaml(text))
     for index, document in enumerate(parsed):

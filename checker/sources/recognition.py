@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.model import Job, LoadError, Origin
-from checker.sources import api_documents, terraform
+from checker.sources import api_documents, cloudformation, stepfunctions, terraform
 
 Item = Job | LoadError
 # (document, its line map, where it starts) -> its jobs and errors, or None: not this kind.
@@ -33,6 +33,8 @@ class Recogniser:
 RECOGNISERS: tuple[Recogniser, ...] = (
     Recogniser("Terraform plan or state", terraform.MARKERS, terraform.read_plan_document),
     Recogniser("Terraform JSON configuration", terraform.MARKERS, terraform.read_json_config),
+    Recogniser("CloudFormation template", stepfunctions.MARKERS, cloudformation.read_document),
+    Recogniser("Step Functions state machine", stepfunctions.MARKERS, stepfunctions.read_document),
     Recogniser("API request or response", api_documents.MARKERS, api_documents.read_document),
 )
 

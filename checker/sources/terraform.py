@@ -8,15 +8,17 @@ from typing import Any
 
 from checker import normalize
 from checker.errors import InputError
-from checker.model import Job, Origin
-from checker.sources import hcl_text
+from checker.model import Job, LoadError, Origin
+from checker.sources import hcl_text, stepfunctions
 
 RESOURCE_TYPE = "aws_bedrock_custom_model"
 # Every Terraform document with a job names the resource type (HCL and JSON alike).
 MARKERS = (RESOURCE_TYPE,)
 # [ \t]*, not \s*: \s would match the blank lines before the block and start it too early.
 _BLOCK_START = re.compile(r'^[ \t]*resource\s+"aws_bedrock_custom_model"\s+"([^"]+)"\s*\{', re.M)
-_ATTRIBUTE = re.compile(r"^\s*\"?([A-Za-z_][\w-]*)\"?\s*(=|\{)")
+# A name, or a quoted key of an object (a state machine's "Create Job", "JobName.$"), then
+# "=", ":" (object syntax) or the "{" of a block.
+_ATTRIBUTE = re.compile(r'^\s*(?:"([^"]+)"|([A-Za-z_][\w-]*))\s*(=|:|\{)')
 # The parser takes some 200-400 bytes of memory per byte of text: each resource block is parsed
 # alone, and a block longer than this is refused rather than parsed.
 MAX_BLOCK_BYTES = 256 * 1024
@@ -44,11 +46,17 @@ def hcl_resources(text: str) -> Iterator[tuple[str, dict[str, Any], dict[str, in
     The blocks are found on the text's code (hcl_text.code_text), and each is parsed alone:
     the rest of the file is not read by the parser.
     """
+    return _hcl_blocks(text, RESOURCE_TYPE, _BLOCK_START)
+
+
+def _hcl_blocks(
+    text: str, resource_type: str, block_start: re.Pattern[str]
+) -> Iterator[tuple[str, dict[str, Any], dict[str, int], int]]:
     code = hcl_text.code_text(text)
     code_lines = code.split("\n")
     text_lines = text.split("\n")
     line, position = 1, 0
-    for match in _BLOCK_START.finditer(code):
+    for match in block_start.finditer(code):
         line += code.count("\n", position, match.start())
         position = match.start()
         name = match.group(1)
@@ -56,18 +64,26 @@ def hcl_resources(text: str) -> Iterator[tuple[str, dict[str, Any], dict[str, in
         block = "\n".join(text_lines[line - 1 : last])
         if len(block) > MAX_BLOCK_BYTES:
             raise InputError(
-                f"resource {RESOURCE_TYPE}.{name} is larger than {MAX_BLOCK_BYTES // 1024} KiB",
+                f"resource {resource_type}.{name} is larger than {MAX_BLOCK_BYTES // 1024} KiB",
                 line,
             )
-        attributes = _parse_block(block, line).get(name)
+        attributes = _parse_block(block, line, resource_type).get(name)
         if isinstance(attributes, list):  # older parser output: one block per list item
             attributes = attributes[0] if attributes else {}
         if isinstance(attributes, dict):
             yield name, attributes, lines, line
 
 
-def _parse_block(block: str, first_line: int) -> dict[str, Any]:
+def _parse_block(block: str, first_line: int, resource_type: str) -> dict[str, Any]:
     """The resource block's ``{name: attributes}``, parsed by python-hcl2."""
+    found: dict[str, Any] = {}
+    for resources in _parse_hcl(block, first_line).get("resource") or []:
+        found.update(resources.get(resource_type) or {})
+    return found
+
+
+def _parse_hcl(block: str, first_line: int) -> dict[str, Any]:
+    """HCL text parsed; expressions become ``${...}`` strings. Errors name the file's line."""
     import hcl2  # imported here: only .tf files pay for the HCL parser
     from hcl2.utils import SerializationOptions
 
@@ -84,10 +100,7 @@ def _parse_block(block: str, first_line: int) -> dict[str, Any]:
         summary = re.sub(r"\s*at line \d+,? col(umn)? \d+\.?$", "", summary)
         where = f" (line {line}, column {column})" if line else ""
         raise InputError(f"invalid Terraform: {summary}{where}", line or first_line) from exc
-    found: dict[str, Any] = {}
-    for resources in parsed.get("resource") or []:
-        found.update(resources.get(RESOURCE_TYPE) or {})
-    return found
+    return parsed
 
 
 def _attribute_lines(code_lines: list[str], start: int) -> tuple[dict[str, int], int]:
@@ -102,10 +115,10 @@ def _attribute_lines(code_lines: list[str], start: int) -> tuple[dict[str, int],
         raw = code_lines[number]
         match = _ATTRIBUTE.match(raw)
         if match and depth >= 1:
-            name = match.group(1)
+            name = match.group(1) or match.group(2)
             prefix = ".".join(stack[-1:])
             path = f"{prefix}.{name}" if prefix else name
-            if match.group(2) == "{":
+            if match.group(3) == "{":
                 index = counts.get(path, 0)
                 counts[path] = index + 1
                 lines.setdefault(path, number + 1)
@@ -248,3 +261,54 @@ def terraform_job(
     document, lines, canonical_unknown = normalize.from_terraform(attributes, unknown, tf_lines)
     document, lines = normalize.finish(document, lines, kind, canonical_unknown)
     return Job(document, origin, kind, lines, resource=address)
+
+
+# ---------------------------------------------------------------------------------------------
+# aws_sfn_state_machine: jobs launched by the state machine's Task states
+
+STATE_MACHINE_TYPE = "aws_sfn_state_machine"
+_STATE_MACHINE_START = re.compile(
+    r'^[ \t]*resource\s+"aws_sfn_state_machine"\s+"([^"]+)"\s*\{', re.M
+)
+_JSONENCODE = re.compile(r"^\$\{jsonencode\((.*)\)\}$", re.S)
+_HEREDOC = re.compile(r"^<<-?([A-Za-z_]\w*)\n(.*)\n[ \t]*\1$", re.S)
+
+
+def state_machine_jobs(text: str, shown: str) -> Iterator[Job | LoadError]:
+    """The jobs of every ``aws_sfn_state_machine`` whose ``definition`` is written in the file:
+    ``jsonencode({...})``, a heredoc or a string. A definition read from elsewhere
+    (``templatefile()``, ``file()``, a variable) is not seen here."""
+    if STATE_MACHINE_TYPE not in text:
+        return
+    for name, attributes, lines, start in _hcl_blocks(
+        text, STATE_MACHINE_TYPE, _STATE_MACHINE_START
+    ):
+        definition = attributes.get("definition")
+        if not isinstance(definition, str) or "createModelCustomizationJob" not in definition:
+            continue
+        at = Origin(shown, lines.get("definition", start))
+        address = f"{STATE_MACHINE_TYPE}.{name}"
+        try:
+            yield from _definition_jobs(definition, lines, at, address)
+        except InputError as exc:
+            yield LoadError(at, f"{address}: definition: {exc.message}")
+
+
+def _definition_jobs(
+    definition: str, lines: dict[str, int], at: Origin, address: str
+) -> Iterator[Job]:
+    encoded = _JSONENCODE.match(definition)
+    if encoded:
+        data = _parse_hcl(f"definition = {encoded.group(1)}", at.line).get("definition")
+        if stepfunctions.is_state_machine(data):
+            yield from stepfunctions.jobs_in_definition(data, lines, at, address, "definition.")
+        return
+    if definition.startswith("${"):
+        return  # templatefile(), file(), a variable: the definition is not in this file
+    heredoc = _HEREDOC.match(definition)
+    body = heredoc.group(2) if heredoc else definition
+    parsed = stepfunctions.parse_definition_text(body)
+    if stepfunctions.is_state_machine(parsed.data):
+        # A heredoc's text starts on the line after ``definition = <<EOT``.
+        inner = {k: at.line + n for k, n in parsed.lines.items()} if heredoc else {}
+        yield from stepfunctions.jobs_in_definition(parsed.data, inner, at, address)

@@ -155,7 +155,7 @@ def test_python_dash_m_works_the_same() -> None:
         cwd=REPO,
     )
     assert completed.returncode == 1, completed.stderr
-    assert json.loads(completed.stdout)["summary"]["jobs"] == 18
+    assert json.loads(completed.stdout)["summary"]["jobs"] == 27
 
 
 def test_no_path_is_a_usage_error() -> None:

@@ -16,6 +16,7 @@ from checker.model import Job, LoadError, Report
 from checker.packs import hyperparameter_families
 from checker.policy import load_policy
 from checker.reports import FORMATS, RenderOptions
+from checker.sources import cloudformation
 from checker.sources.files import read_bytes
 from helpers.jobs import ALL_BUILTIN, GOOD_JOB
 from helpers.paths import REPO
@@ -34,6 +35,10 @@ SUFFIXES = (".json", ".yaml", ".yml", ".jsonl", ".tf", "")
 def parse_example(path: Path) -> Any:
     """An example file's data: a JSON Lines file as a list of its documents."""
     text = path.read_text(encoding="utf-8")
+    if path.suffix == ".yaml" and cloudformation.is_template_text(text):
+        # A template's short-form tags (!Ref, !Sub), which yaml.safe_load refuses, in long form.
+        [template] = cloudformation.parse_yaml(text)
+        return template.data
     if path.suffix == ".yaml":
         return yaml.safe_load(text)
     if path.suffix == ".jsonl":
