@@ -84,7 +84,7 @@ def test_html_to_standard_output_moves_the_console_to_stderr() -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("<!DOCTYPE html>")
     assert "jobs checked" in result.stderr
-    assert Page(result.stdout).counts()["jobs"] == 9
+    assert Page(result.stdout).counts()["jobs"] == 13
 
 
 # --- scan -------------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def _visible_rows(driver: Any) -> list[Any]:
 def test_the_page_loads_without_console_errors(browser: Any) -> None:
     errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
     assert errors == []
-    assert browser.title.startswith("bedrock-checker: 18 jobs checked")
+    assert browser.title.startswith("bedrock-checker: 27 jobs checked")
 
 
 def test_the_page_makes_no_network_request(browser: Any, page_file: Path) -> None:
@@ -151,9 +151,9 @@ def test_the_filters_show_the_jobs_the_json_report_names(
     jobs = json_report["jobs"]
 
     failed = _filter(browser, "outcome", "failed")
-    assert len(failed) == json_report["summary"]["failed"] == 12
+    assert len(failed) == json_report["summary"]["failed"] == 21
     details = browser.find_elements(By.CSS_SELECTOR, "section.job")
-    assert sum(1 for d in details if d.is_displayed()) == 12
+    assert sum(1 for d in details if d.is_displayed()) == 21
     _reset(browser)
     assert len(_visible_rows(browser)) == len(jobs)
 
@@ -194,9 +194,9 @@ def test_with_javascript_off_every_job_is_shown(page_file: Path) -> None:
     driver = _driver(javascript=False)
     try:
         driver.get(page_file.as_uri())
-        assert len(_visible_rows(driver)) == 18
+        assert len(_visible_rows(driver)) == 27
         assert not driver.find_element(By.ID, "filters").is_displayed()
-        assert sum(1 for d in driver.find_elements(By.CSS_SELECTOR, "section.job")) == 18
+        assert sum(1 for d in driver.find_elements(By.CSS_SELECTOR, "section.job")) == 27
     finally:
         driver.quit()
 
@@ -219,9 +219,9 @@ def test_printed_the_page_shows_every_job_and_no_filters(browser: Any) -> None:
     _filter(browser, "outcome", "passed")
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     try:
-        assert len(_visible_rows(browser)) == 18
+        assert len(_visible_rows(browser)) == 27
         assert not browser.find_element(By.ID, "filters").is_displayed()
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
         _reset(browser)
-    assert len(_visible_rows(browser)) == 18
+    assert len(_visible_rows(browser)) == 27
