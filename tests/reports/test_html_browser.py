@@ -142,6 +142,9 @@ def _filter(driver: Any, name: str, value: str) -> list[Any]:
 
 def _reset(driver: Any) -> None:
     driver.find_element(By.CSS_SELECTOR, "#filters button[type=reset]").click()
+    # The page applies the reset filters in a timer of its own (the form's values change only
+    # after the reset event): wait for a timer queued after it, so that it has run.
+    driver.execute_async_script("window.setTimeout(arguments[arguments.length - 1], 0);")
 
 
 def test_the_filters_show_the_jobs_the_json_report_names(
