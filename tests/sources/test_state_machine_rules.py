@@ -44,7 +44,10 @@ ROWS = [
     pytest.param({"OutputDataConfig__S3Uri": "s3://example-ml-training/support/"}, {"BMC006"},
                  set(), id="BMC006-output-over-input"),
     pytest.param({"TrainingDataConfig__S3Uri": "s3://<BUCKET>/train.jsonl"}, {"BMC010"},
-                 {"BMC006"}, id="BMC010-placeholder"),
+                 {"BMC006", "BMC011"}, id="BMC010-placeholder"),
+    pytest.param({"ValidationDataConfig__Validators": [
+                     {"S3Uri": "s3://example-ml-training/support/train.jsonl"}]},
+                 {"BMC011"}, set(), id="BMC011-validation-is-training"),
     # Values set at run time: unknown, never violations.
     pytest.param({"RoleArn": DELETE, "RoleArn__S": "$.roleArn"}, set(), {"BMC005"},
                  id="run-time-role"),
@@ -96,7 +99,7 @@ def test_unknown_findings_say_when_the_value_is_known() -> None:
 # fmt: off
 EXAMPLES = [
     ("failing/fine-tune.asl.json", {"fine-tune/FineTuneTeamModel": ({"BMC002", "BMC004"},
-                                                                    {"BMC006"})}),
+                                                                    {"BMC006", "BMC011"})}),
     ("failing/state-machine.yaml", {
         "TrainingPipeline/DistilClaimsModel": ({"BMC004"}, set()),
         "TrainingPipeline/FineTuneTriageModel": ({"BMC001"}, {"BMC004", "BMC005"}),
@@ -105,7 +108,7 @@ EXAMPLES = [
         "TrainingStateMachine5F2A3C4D/Create Fine-Tuning Job": ({"BMC001", "BMC003"}, set()),
     }),
     ("failing/state-machine.tf", {
-        "aws_sfn_state_machine.nightly_ft/Create Nightly Job": ({"BMC001", "BMC006"}, set()),
+        "aws_sfn_state_machine.nightly_ft/Create Nightly Job": ({"BMC001", "BMC006"}, {"BMC011"}),
     }),
     ("passing/fine-tune.asl.json", {"fine-tune/FineTuneClaimsModel": (set(), set())}),
     ("passing/state-machine.yaml", {
