@@ -81,11 +81,27 @@ def cli() -> None:
     """
 
 
+SIGNAL_EXIT_CODES = (130, 143)
+
+
 def main() -> None:
+    import os
     import signal
+    import sys
 
     signal.signal(signal.SIGTERM, _raise_terminated)
-    cli(prog_name="bedrock-checker")
+    try:
+        cli(prog_name="bedrock-checker")
+    except SystemExit as exc:
+        if exc.code in SIGNAL_EXIT_CODES:
+            # Stopped by a signal. Report files are written only once every job is evaluated
+            # (and a half-written one is removed as the signal unwinds), so there is nothing
+            # left to clean up; exiting at once does not wait for the requests still in flight
+            # on the worker threads, which the interpreter would otherwise join at exit.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(int(exc.code or 0))
+        raise
 
 
 def _register() -> None:

@@ -306,14 +306,14 @@ _AWS_OPTIONS = [
         "--retry-mode",
         type=click.Choice(["standard", "adaptive"]),
         help="botocore retry mode for throttling and server errors (default: AWS_RETRY_MODE "
-        "or the profile's, else standard). Example: --retry-mode adaptive",
+        "or the profile's, else adaptive; see docs/live.md). Example: --retry-mode standard",
     ),
     click.option(
         "--max-attempts",
         type=click.IntRange(min=1),
         metavar="N",
         help="Attempts per call, the first included (default: AWS_MAX_ATTEMPTS or the "
-        "profile's, else 3). Example: --max-attempts 5",
+        "profile's, else 8). Example: --max-attempts 5",
     ),
     click.option(
         "--max-concurrency",

@@ -331,8 +331,11 @@ def enrich(
         futures = [(index, pool.submit(one, job, session)) for index, job, session in jobs]
         for index, future in futures:
             results[index] = future.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        # Ctrl-C or SIGTERM: do not wait for the calls in flight (see checker.cli.main).
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     return results
 
 

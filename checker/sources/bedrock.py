@@ -21,7 +21,13 @@ from typing import Any
 from checker import normalize
 from checker.aws import session as aws_session
 from checker.aws.connection import DEFAULT_CONCURRENCY, Connection
-from checker.aws.errors import error_code, error_text, is_unreachable, scope_message
+from checker.aws.errors import (
+    error_code,
+    error_text,
+    is_transient,
+    is_unreachable,
+    scope_message,
+)
 from checker.aws.redact import install_redaction
 from checker.aws.responses import plain
 from checker.aws.session import (
@@ -38,6 +44,9 @@ from checker.errors import CheckerError
 from checker.model import Job, LoadError, Origin
 
 DEFAULT_PAGE_SIZE = 100
+# Jobs whose Get failed only on throttling or 5xx, after every retry, are fetched once more at
+# the end, one at a time after this pause: by then the burst that throttled them has passed.
+FINAL_PASS_PAUSE = 2.0
 _JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9+\-.])*$")
 _NOT_FOUND = "ResourceNotFoundException"
 
@@ -319,10 +328,13 @@ def collect(
             items = _look_up_all(run, scopes, [*scopes, *extra_scopes], selection, with_tags)
         else:
             futures = _list_and_submit(run, scopes, selection, with_tags)
-            items = [future.result() for future in futures]
-    finally:
-        # On Ctrl-C, drop the queued calls instead of waiting for every one of them.
-        pool.shutdown(wait=True, cancel_futures=True)
+            items = _final_pass([future.result() for future in futures], with_tags)
+    except BaseException:
+        # On Ctrl-C or SIGTERM: drop the queued calls and leave the ones in flight (a hung
+        # request holds its thread until its read timeout); the process exits without them.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     if run.failures:
         if not run.reachable:
             raise CheckerError(_summary(list(run.failures.values())))
@@ -340,10 +352,10 @@ def _summary(failures: Sequence[ScopeFailure]) -> str:
 
 def _list_and_submit(
     run: _Run, scopes: Sequence[Scope], selection: Selection, with_tags: bool
-) -> list[Future[Fetched]]:
+) -> list[Future[Fetched | _Throttled]]:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    futures: list[Future[Fetched]] = []
+    futures: list[Future[Fetched | _Throttled]] = []
     remaining = selection.max_jobs
     for scope in scopes:
         if remaining == 0:
@@ -373,7 +385,18 @@ def _summaries(scope: Scope, selection: Selection) -> Iterator[Mapping[str, Any]
         yield from page.get("modelCustomizationJobSummaries") or ()
 
 
-def _fetch_listed(scope: Scope, summary: Mapping[str, Any], with_tags: bool) -> Fetched:
+@dataclass(frozen=True)
+class _Throttled:
+    """A listed job whose Get failed on throttling or 5xx after every retry: asked again later."""
+
+    scope: Scope
+    summary: Mapping[str, Any]
+    error: LoadError
+
+
+def _fetch_listed(
+    scope: Scope, summary: Mapping[str, Any], with_tags: bool
+) -> Fetched | _Throttled:
     from botocore.exceptions import BotoCoreError, ClientError
 
     arn, name = summary.get("jobArn"), summary.get("jobName")
@@ -383,7 +406,24 @@ def _fetch_listed(scope: Scope, summary: Mapping[str, Any], with_tags: bool) -> 
         response = scope.client.get_model_customization_job(jobIdentifier=name or arn)
         return _fetched(scope, response, with_tags)
     except (ClientError, BotoCoreError) as exc:
-        return _job_error(scope, "job", str(name or arn), arn, exc)
+        error = _job_error(scope, "job", str(name or arn), arn, exc)
+        return _Throttled(scope, summary, error) if is_transient(exc) else error
+
+
+def _final_pass(items: Sequence[Fetched | _Throttled], with_tags: bool) -> list[Fetched]:
+    """Ask once more, one job at a time after a pause, for the jobs throttled to the end."""
+    import time
+
+    if any(isinstance(item, _Throttled) for item in items):
+        time.sleep(FINAL_PASS_PAUSE)
+    fetched: list[Fetched] = []
+    for item in items:
+        if isinstance(item, _Throttled):
+            again = _fetch_listed(item.scope, item.summary, with_tags)
+            fetched.append(again.error if isinstance(again, _Throttled) else again)
+        else:
+            fetched.append(item)
+    return fetched
 
 
 def _fetched(scope: Scope, response: Mapping[str, Any], with_tags: bool) -> FetchedJob:

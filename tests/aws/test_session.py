@@ -66,17 +66,17 @@ def test_one_client_per_region_shared_by_the_threads(
     assert len(items) == 7
     assert [c.meta.region_name for c in made] == ["us-east-1", "eu-west-1"]
     assert all(c.meta.config.max_pool_connections >= 32 for c in made)
-    assert made[0].meta.config.retries["mode"] == "standard"
+    assert made[0].meta.config.retries["mode"] == "adaptive"  # the default (docs/live.md)
 
 
 @pytest.mark.parametrize(
     ("option", "environment", "expected"),
     [
-        (None, None, "standard"),
+        (None, None, "adaptive"),
         ("adaptive", None, "adaptive"),
         (None, "adaptive", "adaptive"),
         ("standard", "adaptive", "standard"),
-        (None, "legacy", "standard"),  # botocore's own default is legacy: never used here
+        (None, "legacy", "adaptive"),  # botocore's own default is legacy: never used here
     ],
 )
 def test_the_retry_mode_is_botocores(

@@ -34,11 +34,12 @@ pytestmark = pytest.mark.usefixtures("fake_aws", "no_backoff")
 @pytest.mark.parametrize(
     ("fault", "attempts"),
     [
-        ((429, "ThrottlingException"), 3),
-        ((503, "ServiceUnavailableException"), 3),
-        ((500, "InternalServerException"), 3),
+        # 8 attempts, then 8 more in the final pass for throttling and 5xx
+        ((429, "ThrottlingException"), 16),
+        ((503, "ServiceUnavailableException"), 16),
+        ((500, "InternalServerException"), 16),
         ((403, "AccessDeniedException"), 1),  # not retryable
-        (ReadTimeoutError(endpoint_url="https://bedrock.us-east-1.amazonaws.com"), 3),
+        (ReadTimeoutError(endpoint_url="https://bedrock.us-east-1.amazonaws.com"), 8),
     ],
 )
 def test_a_job_that_keeps_failing_is_an_error_result_after_the_retries(
@@ -79,7 +80,7 @@ def test_max_attempts_reaches_botocore(bedrock: Any, wire: Wire) -> None:
 
     assert isinstance(item, LoadError)
     assert "ThrottlingException" in item.message
-    assert wire.count("GetModelCustomizationJob") == 5
+    assert wire.count("GetModelCustomizationJob") == 10  # 5, and 5 more in the final pass
 
 
 def test_a_failing_tag_call_makes_the_job_an_error(bedrock: Any, wire: Wire) -> None:
