@@ -20,5 +20,5 @@ def test_clients_are_created_once_per_service_and_region(
     assert clients.client("bedrock", "eu-west-1") is not bedrock
     assert clients.client("bedrock", "eu-west-1").meta.region_name == "eu-west-1"
     assert clients.client("sns", "us-east-1").meta.service_model.service_name == "sns"
-    assert bedrock.meta.config.retries["mode"] == "standard"
+    assert bedrock.meta.config.retries["mode"] == "adaptive"  # docs/live.md#retry-policy
     assert "bedrock-checker/" in bedrock.meta.config.user_agent_extra
