@@ -47,12 +47,15 @@ class Origin:
     index: int | None = None  # position of the job within a multi-job file
     region: str | None = None
     arn: str | None = None
+    account: str | None = None  # a live scope's account, when known (an errored scope's)
 
     def describe(self) -> str:
         if self.path is not None:
             return f"{self.path}:{self.line}"
         if self.arn is not None:
             return self.arn
+        if self.region is not None and self.account is not None:
+            return f"{self.region} (account {self.account})"  # an account's region
         if self.region is not None:
             return self.region  # a live job or region that could not be fetched by ARN
         return "<unknown>"
@@ -138,8 +141,29 @@ class LoadError:
     def key(self) -> str:
         if self.origin.arn:
             return self.origin.arn
+        if self.origin.account and self.origin.region:
+            return f"{self.origin.account}:{self.origin.region}"  # a scope of an audit
         index = "" if self.origin.index is None else f"#{self.origin.index}"
         return f"{self.origin.path or self.origin.region or '?'}{index}"
+
+
+@dataclass(frozen=True)
+class AuditScope:
+    """One (account, region) a live scan covered; ``error`` says why it could not be read."""
+
+    region: str
+    account: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Which share of an audit's scopes a run covered (scan --shard K/N)."""
+
+    index: int  # K, from 1
+    count: int  # N
+    scopes: int  # scopes of the whole audit
+    digest: str  # of the whole audit's scope list: every shard of one audit carries the same
 
 
 @dataclass(frozen=True)
@@ -281,6 +305,9 @@ class Report:
     scope: tuple[str, ...] = ()  # what a live scan was asked to cover: accounts, regions
     policy_digests: Mapping[str, str] = field(default_factory=dict)  # source -> "sha256:..."
     started: datetime.datetime | None = None  # when the run began (UTC)
+    scopes: tuple[AuditScope, ...] = ()  # the (account, region) scopes a live scan covered
+    shard: Shard | None = None
+    baseline_known: int | None = None  # fingerprints in the baseline (None: no baseline)
 
     def findings(self) -> list[tuple[JobResult, Finding]]:
         return [(result, finding) for result in self.results for finding in result.findings]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from checker.evaluate import Evaluator
-from checker.model import Job, LoadError, Report, Severity, Waiver
+from checker.model import AuditScope, Job, LoadError, Report, Severity, Shard, Waiver
 from checker.policy import DEFAULT_POLICIES, Policy, load_policy
 from checker.waivers import apply_baseline, apply_waivers, load_baseline, load_waivers
 
@@ -79,6 +79,8 @@ def run(
     mode: str = "files",
     scope: Sequence[str] = (),
     enrich: Enrich | None = None,
+    scopes: Sequence[AuditScope] = (),
+    shard: Shard | None = None,
 ) -> Report:
     """Evaluate the jobs (enriched first when ``enrich`` is given) and build the report.
 
@@ -114,4 +116,7 @@ def run(
         scope=tuple(scope),
         policy_digests=policy.digests,
         started=started,
+        scopes=tuple(scopes),
+        shard=shard,
+        baseline_known=None if configuration.baseline is None else len(configuration.baseline),
     )

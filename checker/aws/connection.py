@@ -30,3 +30,16 @@ class Connection:
     retry_mode: str | None = None
     max_attempts: int | None = None
     max_concurrency: int = DEFAULT_CONCURRENCY
+    external_id: str | None = None  # sts:ExternalId for every role assumed
+    # An audit of several accounts (checker/aws/organization.py): which ones, through which role
+    organization: bool = False
+    ous: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+    exclude_accounts: tuple[str, ...] = ()
+    role_name: str | None = None  # default: organization.DEFAULT_ROLE_NAME
+    shard: tuple[int, int] | None = None  # (K, N): this runner's share of the audit's scopes
+
+    @property
+    def audit(self) -> bool:
+        """Several accounts, discovered or listed, each reached through the audit role."""
+        return self.organization or bool(self.accounts)

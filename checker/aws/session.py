@@ -45,9 +45,10 @@ class ScopeFailure:
         return f"{self.region} (account {self.account})" if self.account else self.region
 
     def to_error(self) -> LoadError:
-        """An error result keyed by the region (the message names the account, if known)."""
+        """An error result keyed by the account and region (the message names the account)."""
         account = f"account {self.account}: " if self.account else ""
-        return LoadError(Origin(region=self.region), f"{account}{self.message}")
+        origin = Origin(region=self.region, account=self.account)
+        return LoadError(origin, f"{account}{self.message}")
 
 
 def make_session(profile: str | None) -> Any:
@@ -178,6 +179,7 @@ def open_targets(
         return [Target(session)], []
     targets: list[Target] = []
     failures: list[ScopeFailure] = []
+    sts = None
     for role_arn in dict.fromkeys(connection.assume_roles):
         match = _ROLE_ARN.match(role_arn)
         if match is None:
@@ -185,8 +187,9 @@ def open_targets(
         if connection.no_sign_request:
             raise CheckerError("--assume-role cannot be combined with --no-sign-request")
         try:
-            assumed = assume_role(connection, session, role_arn, regions[0] if regions else None)
-            targets.append(Target(assumed, match.group(1)))
+            if sts is None:
+                sts = sts_client(connection, session, regions[0] if regions else None)
+            targets.append(Target(assume_role(connection, session, role_arn, sts), match.group(1)))
         except ProfileNotFound as exc:
             raise no_profile(exc, connection.profile) from exc
         except (ClientError, BotoCoreError) as exc:
@@ -195,20 +198,44 @@ def open_targets(
     return targets, failures
 
 
-def assume_role(connection: Connection, session: Any, role_arn: str, region: str | None) -> Any:
-    """A session holding the role's temporary credentials (one hour, not refreshed)."""
-    import boto3
-
+def sts_client(connection: Connection, session: Any, region: str | None) -> Any:
+    """One STS client for every role assumed (clients are thread-safe)."""
     # STS keeps its usual endpoint (AWS_ENDPOINT_URL_STS applies): --endpoint-url is Bedrock's.
-    sts = session.client(
+    return session.client(
         "sts",
         region_name=region,
         verify=verify_option(connection),
         config=client_config(connection, session, region),
     )
-    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME)["Credentials"]
-    return boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
+
+
+def assume_role(connection: Connection, session: Any, role_arn: str, sts: Any) -> Any:
+    """A session holding the role's temporary credentials, assumed now (so that a role that
+    cannot be assumed fails here) and again by botocore before they expire: an audit of many
+    accounts can outlive the one-hour credentials."""
+    import boto3
+    import botocore.session
+    from botocore.credentials import RefreshableCredentials
+
+    params = {"RoleArn": role_arn, "RoleSessionName": SESSION_NAME}
+    if connection.external_id is not None:
+        params["ExternalId"] = connection.external_id
+
+    def fetch() -> dict[str, str]:
+        credentials = sts.assume_role(**params)["Credentials"]
+        return {
+            "access_key": credentials["AccessKeyId"],
+            "secret_key": credentials["SecretAccessKey"],
+            "token": credentials["SessionToken"],
+            "expiry_time": credentials["Expiration"].isoformat(),
+        }
+
+    credentials = RefreshableCredentials.create_from_metadata(
+        fetch(), refresh_using=fetch, method="assume-role"
     )
+    core = botocore.session.get_session()
+    core._credentials = credentials  # botocore's own slot for explicit credentials
+    # The caller's service-model loader, already warm: a session per account would otherwise
+    # parse the same service models again for every account of an audit.
+    core.register_component("data_loader", session._session.get_component("data_loader"))
+    return boto3.session.Session(botocore_session=core)

@@ -105,13 +105,14 @@ def main() -> None:
 
 
 def _register() -> None:
-    from checker.cli import check, guard, live, policy
+    from checker.cli import check, guard, live, merge, policy
 
     for command in (
         check.check,
         check.scan,
         live.get_job,
         live.snapshot,
+        merge.merge,
         policy.rules,
         policy.policy,
         guard.guard,

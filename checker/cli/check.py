@@ -9,11 +9,11 @@ import click
 
 from checker.cli.options import (
     RunOptions,
-    aws_options,
     debug_option,
     deep_aws_options,
     deep_option,
     run_options,
+    scan_aws_options,
     selection_options,
 )
 from checker.cli.output import ProgressBar, check_outputs, check_report_paths, write_reports
@@ -112,7 +112,7 @@ def check(
 
 @click.command()
 @selection_options
-@aws_options
+@scan_aws_options
 @run_options
 @deep_option
 @click.pass_context
@@ -131,6 +131,8 @@ def scan(ctx: click.Context, run: RunOptions, connection: Any, selection: Any, d
       bedrock-checker scan --status Completed --name-contains prod- --created-after 2026-01-01
       bedrock-checker scan --assume-role arn:aws:iam::111122223333:role/BedrockAudit
       bedrock-checker scan --deep --status Completed
+      bedrock-checker scan --organization --region all --json org.json
+      bedrock-checker scan --organization --ou ou-ab12-cdef3456 --shard 1/4 --json shard-1.json
 
     \b
     Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
@@ -140,12 +142,13 @@ def scan(ctx: click.Context, run: RunOptions, connection: Any, selection: Any, d
     from checker.sources import bedrock
 
     configuration = _configure(run, deep)
+    with_tags = configuration.policy.reads_under("tags")
     with ProgressBar(ctx) as progress, ProgressBar(ctx, "read resources of") as deep_bar:
+        if connection.audit:
+            _audit(ctx, run, configuration, connection, selection, deep, progress, deep_bar)
+            return
         pairs = bedrock.read_jobs_and_sessions(
-            connection,
-            selection,
-            with_tags=configuration.policy.reads_under("tags"),
-            progress=progress,
+            connection, selection, with_tags=with_tags, progress=progress
         )
         jobs = [item for item, _ in pairs]
         enrich = (
@@ -188,6 +191,45 @@ def _job_files_among_reports(run: RunOptions, paths: Sequence[str]) -> list[str]
         ):
             found.append(target)
     return found
+
+
+def _audit(
+    ctx: click.Context,
+    run: RunOptions,
+    configuration: Configuration,
+    connection: Any,
+    selection: Any,
+    deep: bool,
+    progress: Any,
+    deep_bar: Any,
+) -> None:
+    """scan --organization/--accounts: every account's scopes (or one shard's share)."""
+    from checker.sources.audit import read_audit
+
+    audit = read_audit(
+        connection,
+        selection,
+        with_tags=configuration.policy.reads_under("tags"),
+        progress=progress,
+    )
+    enrich = (
+        _enricher(connection, sessions=[session for _, session in audit.pairs], progress=deep_bar)
+        if deep
+        else None
+    )
+    # The same in every shard and in the unsharded run: it names the SARIF category.
+    asked = ["organization", *connection.ous] if connection.organization else []
+    report = run_pipeline(
+        configuration,
+        audit.items,
+        mode="live",
+        scope=(*asked, *connection.accounts, *connection.regions),
+        enrich=enrich,
+        scopes=audit.scopes,
+        shard=audit.shard,
+    )
+    write_reports(run, report)
+    ctx.exit(report.exit_code)
 
 
 def _configure(run: RunOptions, deep: bool) -> Configuration:

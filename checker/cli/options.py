@@ -206,6 +206,35 @@ def run_options(func: Any) -> Any:
     return wrapper
 
 
+def _param_name(option: Any) -> str | None:
+    decorated = option(lambda: None)
+    return str(decorated.__click_params__[-1].name)
+
+
+# What a report is judged by: fixed by the runs that `merge` combines, not by merge itself.
+_JUDGING = {"policies", "select", "skip", "fail_on", "waivers", "baseline", "create_baseline"}
+
+
+def output_options(func: Any) -> Any:
+    """Add the run options that say where and how reports are written (not what judges them);
+    the command receives a ``RunOptions`` value ``run`` with the judging ones at defaults."""
+    chosen = [option for option in _RUN_OPTIONS if _param_name(option) not in _JUDGING]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        files = {name: kwargs.pop(f"{name}_file") for name in FILE_FORMATS}
+        values = {f.name: kwargs.pop(f.name) for f in fields(RunOptions) if f.name in kwargs}
+        run = RunOptions(
+            policies=(), select=(), skip=(), fail_on="error", waivers=(), baseline=None,
+            create_baseline=None, **values, report_files=files,
+        )  # fmt: skip
+        return func(*args, run=run, **kwargs)
+
+    for option in reversed(chosen):
+        wrapper = option(wrapper)
+    return wrapper
+
+
 _JOB_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")  # the API's enum
 
 
@@ -260,7 +289,8 @@ _AWS_OPTIONS = [
         multiple=True,
         metavar="REGION",
         help="AWS region; repeatable. Default: AWS_REGION, AWS_DEFAULT_REGION or the profile's "
-        "region. Example: --region us-east-1 --region eu-west-1",
+        "region. scan --organization/--accounts also takes 'all': every region where Bedrock "
+        "is offered that the account has enabled. Example: --region us-east-1 --region eu-west-1",
     ),
     click.option(
         "--profile",
@@ -303,6 +333,12 @@ _AWS_OPTIONS = [
         "repeatable. Example: --assume-role arn:aws:iam::111122223333:role/BedrockAudit",
     ),
     click.option(
+        "--external-id",
+        metavar="TEXT",
+        help="sts:ExternalId to pass with every role assumed (--assume-role, and the audit "
+        "role of --organization/--accounts). Example: --external-id audit-2026",
+    ),
+    click.option(
         "--retry-mode",
         type=click.Choice(["standard", "adaptive"]),
         help="botocore retry mode for throttling and server errors (default: AWS_RETRY_MODE "
@@ -325,6 +361,84 @@ _AWS_OPTIONS = [
         "Example: --max-concurrency 8",
     ),
     debug_option,
+]
+
+
+def _checked(convert: Callable[[Any], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback from a converter that raises CheckerError (exit 2, one line)."""
+
+    def callback(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        from checker.errors import CheckerError
+
+        try:
+            return convert(value)
+        except CheckerError as exc:
+            raise click.UsageError(str(exc)) from exc
+
+    return callback
+
+
+def _account_ids(option: str) -> Callable[[Any], Any]:
+    def convert(values: Any) -> Any:
+        from checker.aws.organization import account_ids
+
+        return account_ids(values, option)
+
+    return convert
+
+
+def _shard(value: Any) -> Any:
+    from checker.shards import parse_shard
+
+    return None if value is None else parse_shard(value)
+
+
+# An audit of several accounts (scan only): docs/organizations.md.
+_AUDIT_OPTIONS = [
+    click.option(
+        "--organization",
+        is_flag=True,
+        help="Scan every active account of the AWS organisation (from the management or a "
+        "delegated administrator account), each through --role-name. Example: --organization",
+    ),
+    click.option(
+        "--ou",
+        "ous",
+        multiple=True,
+        metavar="OU_ID",
+        help="With --organization: only the accounts under this OU or root, nested OUs "
+        "included; repeatable. Example: --ou ou-ab12-cdef3456",
+    ),
+    click.option(
+        "--accounts",
+        multiple=True,
+        metavar="IDS|@FILE",
+        callback=_checked(_account_ids("--accounts")),
+        help="Scan these accounts (ids, comma- or space-separated, or @FILE with one per line), "
+        "each through --role-name; repeatable. Example: --accounts @accounts.txt",
+    ),
+    click.option(
+        "--exclude-account",
+        "exclude_accounts",
+        multiple=True,
+        metavar="ID|@FILE",
+        callback=_checked(_account_ids("--exclude-account")),
+        help="Leave this account out of --organization or --accounts; repeatable. "
+        "Example: --exclude-account 111122223333",
+    ),
+    click.option(
+        "--role-name",
+        metavar="NAME",
+        help="The read-only audit role assumed in each account (default: BedrockCheckerAudit; "
+        "examples/aws/ creates it). Example: --role-name security/BedrockCheckerAudit",
+    ),
+    click.option(
+        "--shard",
+        metavar="K/N",
+        callback=_checked(_shard),
+        help="Scan only runner K's share of the audit's (account, region) scopes, of N runners; "
+        "`merge` combines the N JSON reports. Example: --shard 2/4",
+    ),
 ]
 
 _SELECTION_OPTIONS = [
@@ -404,6 +518,8 @@ deep_aws_options = option_group(
     _connection_type,
 )
 selection_options = option_group(_SELECTION_OPTIONS, "selection", _selection_type)
+# scan: the AWS options and the audit of several accounts.
+scan_aws_options = option_group([*_AWS_OPTIONS, *_AUDIT_OPTIONS], "connection", _connection_type)
 deep_option = click.option(
     "--deep",
     is_flag=True,

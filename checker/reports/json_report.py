@@ -20,6 +20,7 @@ def _origin(origin: Origin) -> dict[str, Any]:
         "index": origin.index,
         "region": origin.region,
         "arn": origin.arn,
+        "account": origin.account,
     }
 
 
@@ -71,6 +72,17 @@ def _waiver(status: WaiverStatus) -> dict[str, Any]:
     }
 
 
+# The derived facts the HTML report shows of a job: kept so that `merge` can show them too.
+FACTS = ("account", "region", "customizationType", "baseModelId")
+
+
+def _facts(result: JobResult) -> dict[str, Any] | None:
+    if result.job is None:
+        return None
+    derived = result.job.document.get("derived") or {}
+    return {key: derived[key] for key in FACTS if isinstance(derived.get(key), str)}
+
+
 def _job(result: JobResult, not_applicable: tuple[str, ...]) -> dict[str, Any]:
     job = result.job
     return {
@@ -85,6 +97,7 @@ def _job(result: JobResult, not_applicable: tuple[str, ...]) -> dict[str, Any]:
         "checkedRules": list(result.checked),
         "notApplicableRules": list(not_applicable),
         "findings": [_finding(result, f) for f in result.findings],
+        "facts": _facts(result),
     }
 
 
@@ -100,8 +113,25 @@ def to_dict(report: Report, framework: str | None = None) -> dict[str, Any]:
         "jobs": [_job(r, report.not_applicable(r)) for r in report.results],
         "skippedFiles": list(report.skipped_files),
         "waivers": [_waiver(w) for w in report.waivers],
-        "baseline": None if report.baseline_gone is None else {"gone": report.baseline_gone},
+        "baseline": None
+        if report.baseline_gone is None
+        else {"gone": report.baseline_gone, "known": report.baseline_known},
         "framework": summarize(report, framework).to_dict() if framework else None,
+        "mode": report.mode,
+        "scope": list(report.scope),
+        "policyDigests": dict(report.policy_digests),
+        "started": report.started.isoformat() if report.started else None,
+        "scopes": [
+            {"account": s.account, "region": s.region, "error": s.error} for s in report.scopes
+        ],
+        "shard": None
+        if report.shard is None
+        else {
+            "index": report.shard.index,
+            "count": report.shard.count,
+            "scopes": report.shard.scopes,
+            "digest": report.shard.digest,
+        },
     }
 
 

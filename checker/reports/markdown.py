@@ -6,6 +6,7 @@ import re
 
 from checker.frameworks import ControlSummary, summarize
 from checker.model import FindingStatus, JobResult, Report
+from checker.reports.accounts import account_rows
 from checker.reports.escape import markdown_code, markdown_text
 from checker.reports.options import RenderOptions
 
@@ -143,5 +144,18 @@ def render(report: Report, options: RenderOptions) -> str:
             lines.append(
                 f"- {markdown_code(waiver.origin.describe())} {_cell(waiver.rule)}: {problem}"
             )
+        lines.append("")
+    rows = account_rows(report)
+    if rows:
+        lines += [
+            "### Accounts",
+            "",
+            "| Account | Jobs | Failed | Errored | Unknown |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {_cell(r.account)} | {r.jobs} | {r.failed} | {r.errored} | {r.unknown} |"
+            for r in rows
+        ]
         lines.append("")
     return "\n".join(lines)

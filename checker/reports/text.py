@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from checker.frameworks import ControlSummary, summarize
 from checker.model import FindingStatus, JobResult, Outcome, Report
+from checker.reports.accounts import account_rows
 from checker.reports.escape import no_commands, printable
 from checker.reports.options import RenderOptions
 
@@ -153,6 +154,23 @@ def control_lines(summary: ControlSummary, color: bool) -> list[str]:
     return lines
 
 
+def account_lines(report: Report) -> list[str]:
+    """An audit's per-account table: jobs, failed, errored, unknown (nothing otherwise)."""
+    rows = account_rows(report)
+    if not rows:
+        return []
+    accounts = [printable(row.account) for row in rows]
+    width = max(len("account"), *(len(account) for account in accounts))
+    lines = [
+        "",
+        f"{'account':<{width}}  {'jobs':>6}  {'failed':>6}  {'errored':>7}  {'unknown':>7}",
+    ]
+    for account, row in zip(accounts, rows, strict=True):
+        counts = f"{row.jobs:>6}  {row.failed:>6}  {row.errored:>7}  {row.unknown:>7}"
+        lines.append(f"{account:<{width}}  {counts}")
+    return lines
+
+
 def render(report: Report, options: RenderOptions) -> str:
     color = options.color
     lines: list[str] = []
@@ -162,6 +180,7 @@ def render(report: Report, options: RenderOptions) -> str:
         lines.append("")
         lines.extend(control_lines(summarize(report, options.framework), color))
     lines.extend(_paint(w, "warning", color) for w in waiver_warnings(report))
+    lines.extend(account_lines(report))
     lines.append("")
     lines.append(_paint(summary_line(report), "bold", color))
     return no_commands("\n".join(lines)) + "\n"

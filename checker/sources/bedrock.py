@@ -190,6 +190,9 @@ def fetch(
     progress: Progress | None = None,
 ) -> list[Fetched]:
     """Connect, then list and fetch (or look up) the selected jobs: see ``collect``."""
+    from checker.aws import organization
+
+    organization.check_audit_options(connection)
     selection.check()
     install_redaction()
     arn_regions = sorted(
@@ -204,7 +207,10 @@ def fetch(
         for i in (*selection.job_identifiers, *selection.model_identifiers)
     )
     session = aws_session.make_session(connection.profile)
-    wanted = regions(connection, session) if needs_named_regions else ()
+    if organization.audit_regions(connection.regions):
+        wanted: Sequence[str] = organization.caller_regions(connection, session)
+    else:
+        wanted = regions(connection, session) if needs_named_regions else ()
     every_region = [*wanted, *(r for r in arn_regions if r not in wanted)]
     targets, failures = (
         open_targets(connection, session, every_region) if every_region else ([], [])
@@ -232,13 +238,7 @@ def open_scopes(
     try:
         return [
             Scope(
-                target.session.client(
-                    "bedrock",
-                    region_name=region,
-                    endpoint_url=connection.endpoint_url,
-                    verify=verify_option(connection),
-                    config=client_config(connection, target.session, region),
-                ),
+                scope_client(connection, target.session, region),
                 region,
                 target.account,
                 target.session,
@@ -248,6 +248,17 @@ def open_scopes(
         ]
     except ProfileNotFound as exc:
         raise no_profile(exc, connection.profile) from exc
+
+
+def scope_client(connection: Connection, session: Any, region: str) -> Any:
+    """The Bedrock client of one account (``session``) in one region."""
+    return session.client(
+        "bedrock",
+        region_name=region,
+        endpoint_url=connection.endpoint_url,
+        verify=verify_option(connection),
+        config=client_config(connection, session, region),
+    )
 
 
 # -- Fetching -----------------------------------------------------------------------------
@@ -310,6 +321,7 @@ def collect(
     progress: Progress | None = None,
     extra_scopes: Sequence[Scope] = (),
     failures: Sequence[ScopeFailure] = (),
+    failed: list[ScopeFailure] | None = None,
 ) -> list[Fetched]:
     """The selected jobs from these scopes, fetched on at most ``workers`` threads.
 
@@ -317,7 +329,7 @@ def collect(
     account when a role of that account was assumed, using ``extra_scopes`` too); otherwise each
     scope is listed in turn and each listed job is fetched as soon as it is listed. Raises
     CheckerError when no scope could be reached; otherwise an unreachable scope becomes an error
-    result next to the jobs.
+    result next to the jobs, and is added to ``failed`` when it is given.
     """
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bedrock-checker")
     try:
@@ -335,6 +347,8 @@ def collect(
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+    if failed is not None:
+        failed.extend(run.failures.values())
     if run.failures:
         if not run.reachable:
             raise CheckerError(_summary(list(run.failures.values())))
@@ -355,6 +369,13 @@ def _list_and_submit(
 ) -> list[Future[Fetched | _Throttled]]:
     from botocore.exceptions import BotoCoreError, ClientError
 
+    if selection.max_jobs is None and len(scopes) > 1:
+        # Every scope listed at once on the pool (the Gets queue behind the listings), in the
+        # order of the scopes: one audit of many accounts is not listed one scope at a time.
+        listings = [
+            run.pool.submit(_list_scope, run, scope, selection, with_tags) for scope in scopes
+        ]
+        return [future for listing in listings for future in listing.result()]
     futures: list[Future[Fetched | _Throttled]] = []
     remaining = selection.max_jobs
     for scope in scopes:
@@ -373,6 +394,23 @@ def _list_and_submit(
         except (ClientError, BotoCoreError) as exc:
             run.reachable = run.reachable or listed > 0
             run.fail(scope, scope_message(exc, "cannot list model customization jobs"))
+    return futures
+
+
+def _list_scope(
+    run: _Run, scope: Scope, selection: Selection, with_tags: bool
+) -> list[Future[Fetched | _Throttled]]:
+    """List one scope, submitting each job's Get as it is listed (on a worker thread)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    futures: list[Future[Fetched | _Throttled]] = []
+    try:
+        for summary in _summaries(scope, selection):
+            futures.append(run.submit(_fetch_listed, scope, summary, with_tags))
+        run.reachable = True
+    except (ClientError, BotoCoreError) as exc:
+        run.reachable = run.reachable or bool(futures)
+        run.fail(scope, scope_message(exc, "cannot list model customization jobs"))
     return futures
 
 
