@@ -140,14 +140,14 @@ def _configured(session: Any, name: str) -> Any:
     own default does not count, so that the tool's default applies."""
     import os
 
-    from botocore.exceptions import ProfileNotFound
+    from botocore.exceptions import ConfigParseError, ProfileNotFound
 
     if os.environ.get(f"AWS_{name.upper()}"):
         return os.environ[f"AWS_{name.upper()}"]
     try:
         return session._session.get_scoped_config().get(name)
-    except ProfileNotFound:
-        return None
+    except (ProfileNotFound, ConfigParseError):
+        return None  # reported by the calls that need the profile, if they do
 
 
 def verify_option(connection: Connection) -> bool | str | None:

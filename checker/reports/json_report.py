@@ -14,14 +14,16 @@ SCHEMA_VERSION = 1
 
 
 def _origin(origin: Origin) -> dict[str, Any]:
-    return {
+    source = {
         "path": origin.path,
         "line": origin.line if origin.path is not None else None,
         "index": origin.index,
         "region": origin.region,
         "arn": origin.arn,
-        "account": origin.account,
     }
+    if origin.account is not None:
+        source["account"] = origin.account  # an errored scope of an audit
+    return source
 
 
 def rule_dict(rule: Rule) -> dict[str, Any]:
