@@ -6,7 +6,7 @@ The roles are assumed on a bounded pool (one session per account, its credential
 before they expire, its clients shared by the threads); then every scope is listed and its jobs
 fetched on one pool shared by all accounts (checker/sources/bedrock.py). A role that cannot be
 assumed, a region list that cannot be read, a listing that fails: each makes its scopes
-errored scopes, reported with their reason.
+errored scopes, reported with their reason (exit 3), even when no scope at all answered.
 """
 
 from __future__ import annotations
@@ -87,6 +87,8 @@ def read_audit(
         progress=progress,
         failures=failures,
         failed=failed,
+        # Reported even when no scope answered, so that every shard writes its report.
+        all_or_nothing=False,
     )
     from checker.sources.bedrock import FetchedJob
 

@@ -322,6 +322,7 @@ def collect(
     extra_scopes: Sequence[Scope] = (),
     failures: Sequence[ScopeFailure] = (),
     failed: list[ScopeFailure] | None = None,
+    all_or_nothing: bool = True,
 ) -> list[Fetched]:
     """The selected jobs from these scopes, fetched on at most ``workers`` threads.
 
@@ -329,7 +330,9 @@ def collect(
     account when a role of that account was assumed, using ``extra_scopes`` too); otherwise each
     scope is listed in turn and each listed job is fetched as soon as it is listed. Raises
     CheckerError when no scope could be reached; otherwise an unreachable scope becomes an error
-    result next to the jobs, and is added to ``failed`` when it is given.
+    result next to the jobs, and is added to ``failed`` when it is given. Without
+    ``all_or_nothing`` (an audit's shard may hold only unreachable scopes), no scope reached is
+    not an error either: every scope is an error result.
     """
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bedrock-checker")
     try:
@@ -350,7 +353,7 @@ def collect(
     if failed is not None:
         failed.extend(run.failures.values())
     if run.failures:
-        if not run.reachable:
+        if not run.reachable and all_or_nothing:
             raise CheckerError(_summary(list(run.failures.values())))
         items.extend(failure.to_error() for failure in run.failures.values())
     return items

@@ -29,7 +29,7 @@ class Organisation:
     ous: dict[str, str] = field(default_factory=dict)  # name -> id
     accounts: dict[str, str] = field(default_factory=dict)  # id -> OU name ("root")
     jobs: dict[str, list[str]] = field(default_factory=dict)  # account -> job ARNs
-    open_jobs: int = 0  # jobs without a VPC: one BMC001 finding each
+    open_jobs: set[str] = field(default_factory=set)  # no VPC: one BMC001 finding each
     broken: str = ""  # its audit role cannot be assumed
     suspended: str = ""
 
@@ -69,9 +69,12 @@ def build(url: str) -> Organisation:
                 AccountId=account, SourceParentId=root, DestinationParentId=organisation.ous[ou]
             )
         organisation.accounts[account] = ou
-    members = sorted(a for a in organisation.accounts if a != MANAGEMENT)
-    organisation.suspended = members[-1]
+    # The suspended account holds jobs (in A2), which must not be reported.
+    organisation.suspended = max(organisation.under("A2"))
     orgs.close_account(AccountId=organisation.suspended)
+    members = sorted(
+        a for a in organisation.accounts if a not in (MANAGEMENT, organisation.suspended)
+    )
     organisation.broken = members[0]
     # Jobs in the accounts of A1x, A2 and B1 (and the broken one), in both regions.
     sts = _client(url, "sts")
@@ -90,7 +93,8 @@ def build(url: str) -> Organisation:
                 overrides = {"vpcConfig": None} if index % 3 == 0 else {}
                 arn = create_job(bedrock, f"org-job-{index:03d}", **overrides)
                 organisation.jobs.setdefault(account, []).append(arn)
-                organisation.open_jobs += index % 3 == 0 and account != organisation.broken
+                if index % 3 == 0:
+                    organisation.open_jobs.add(arn)
                 index += 1
     return organisation
 
@@ -162,7 +166,8 @@ def test_every_reachable_account_is_scanned_and_the_broken_one_is_errored(
     assert all("cannot assume role" in s["error"] and "AccessDenied" in s["error"] for s in errored)
     found = {job["arn"] for job in report["jobs"] if not job["error"]}
     expected = {
-        arn for account, arns in organisation.jobs.items() if account != organisation.broken
+        arn for account, arns in organisation.jobs.items()
+        if account not in (organisation.broken, organisation.suspended)
         for arn in arns
     }  # fmt: skip
     assert found == expected
@@ -173,9 +178,11 @@ def test_every_reachable_account_is_scanned_and_the_broken_one_is_errored(
     summary = report["summary"]
     assert (summary["jobs"], summary["errored"]) == (len(expected) + 2, 2)
     assert summary["findings"] == len(sarif["runs"][0]["results"])
-    assert sum(1 for f in sarif["runs"][0]["results"] if f["ruleId"] == "BMC001") == (
-        organisation.open_jobs
+    assert sum(1 for f in sarif["runs"][0]["results"] if f["ruleId"] == "BMC001") == len(
+        organisation.open_jobs & expected
     )
+    assert organisation.open_jobs & expected
+    assert not found & set(organisation.jobs[organisation.suspended])
     # The per-account table ends the text and Markdown reports.
     text = (out / "report.txt").read_text()
     table = text[text.index("account  ") :].splitlines()
@@ -279,3 +286,19 @@ def test_merge_refuses_an_incomplete_set_and_mixed_policies(
     assert code == 2
     assert "the policies (sources or digests) differ" in stderr
     assert list(out.iterdir()) == []  # nothing written
+
+
+def test_an_audit_whose_every_scope_errs_still_writes_its_report(
+    organisation: Organisation, tmp_path: Path
+) -> None:
+    code, out = scan(
+        organisation, tmp_path, "broken", "--accounts", organisation.broken, *region_args()
+    )
+
+    report, sarif = read(out)
+    assert code == 3
+    assert [(s["account"], s["region"], bool(s["error"])) for s in report["scopes"]] == [
+        (organisation.broken, region, True) for region in sorted(REGIONS)
+    ]
+    assert report["summary"]["errored"] == report["summary"]["jobs"] == len(REGIONS)
+    assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is False
