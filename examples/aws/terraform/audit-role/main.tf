@@ -31,7 +31,7 @@ variable "external_id" {
 }
 
 variable "deep_checks" {
-  description = "Also allow the KMS, IAM, S3 and EC2 reads of scan --deep (docs/deep.md)."
+  description = "Also allow the KMS, IAM, S3, EC2 and CloudTrail reads of scan --deep (docs/deep.md)."
   type        = bool
   default     = false
 }
@@ -93,6 +93,11 @@ data "aws_iam_policy_document" "deep" {
     resources = ["arn:${local.partition}:kms:*:${local.account}:key/*"]
   }
   statement {
+    sid       = "ReadAwsManagedPolicies"
+    actions   = ["iam:GetPolicy", "iam:GetPolicyVersion"]
+    resources = ["arn:${local.partition}:iam::aws:policy/*"]
+  }
+  statement {
     sid       = "ReadServiceRoles"
     actions   = ["iam:GetRole", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:GetRolePolicy"]
     resources = ["arn:${local.partition}:iam::${local.account}:role/*"]
@@ -104,7 +109,10 @@ data "aws_iam_policy_document" "deep" {
   }
   statement {
     sid       = "ReadDataBucketSettings"
-    actions   = ["s3:GetBucketPublicAccessBlock", "s3:GetEncryptionConfiguration", "s3:GetBucketPolicy"]
+    actions = [
+      "s3:GetBucketPublicAccessBlock", "s3:GetEncryptionConfiguration", "s3:GetBucketPolicy",
+      "s3:GetBucketVersioning", "s3:GetBucketObjectLockConfiguration", "s3:GetBucketLogging",
+    ]
     resources = ["arn:${local.partition}:s3:::*"]
   }
   statement {
@@ -114,7 +122,12 @@ data "aws_iam_policy_document" "deep" {
   }
   statement {
     sid       = "ReadSubnetsRouteTablesSecurityGroups"
-    actions   = ["ec2:DescribeSubnets", "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroups"]
+    actions   = ["ec2:DescribeSubnets", "ec2:DescribeRouteTables", "ec2:DescribeVpcEndpoints", "ec2:DescribeSecurityGroups"]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "ReadTrailsForDataEvents"
+    actions   = ["cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors"]
     resources = ["*"]
   }
 }
