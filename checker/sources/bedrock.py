@@ -1,11 +1,12 @@
 """Jobs from AWS: list, fetch and normalise Bedrock model customization jobs.
 
-Listing is sequential (one paginator per account and region); the Get calls run on a bounded
-thread pool that shares one boto3 client per account and region. Throttling and 5xx errors are
-retried by botocore's own retry modes. A job that cannot be fetched becomes a ``LoadError``; an
-account or region that cannot be reached at all is a ``CheckerError`` when nothing else could be
-reached either. boto3 and botocore are imported inside functions, so file-only runs never load
-them.
+Every account and region is listed on a bounded thread pool (one after another with
+--max-jobs), and each listed job's Get runs on the same pool, which shares one boto3 client per
+account and region. Throttling and 5xx errors are retried by botocore (docs/live.md's retry
+policy), and the jobs still throttled at the end are asked for once more. A job that cannot be
+fetched becomes a ``LoadError``; an account or region that cannot be reached at all is a
+``CheckerError`` when nothing else could be reached either. boto3 and botocore are imported
+inside functions, so file-only runs never load them.
 """
 
 from __future__ import annotations
@@ -327,8 +328,9 @@ def collect(
     """The selected jobs from these scopes, fetched on at most ``workers`` threads.
 
     Named jobs and models are looked up in every scope (an ARN: in its own region, and in its
-    account when a role of that account was assumed, using ``extra_scopes`` too); otherwise each
-    scope is listed in turn and each listed job is fetched as soon as it is listed. Raises
+    account when a role of that account was assumed, using ``extra_scopes`` too); otherwise the
+    scopes are listed (at once, or in turn with ``max_jobs``) and each job is fetched as soon as
+    it is listed; the results keep the order of the scopes. Raises
     CheckerError when no scope could be reached; otherwise an unreachable scope becomes an error
     result next to the jobs, and is added to ``failed`` when it is given. Without
     ``all_or_nothing`` (an audit's shard may hold only unreachable scopes), no scope reached is
