@@ -323,7 +323,7 @@ def test_baseline_fails_only_on_new_findings(workdir: Path) -> None:
     document = report_json()
     summary = document["summary"]
     assert (summary["findings"], summary["baselinedFindings"], summary["failing"]) == (1, 1, 1)
-    assert document["baseline"] == {"gone": 1}
+    assert document["baseline"] == {"gone": 1, "known": 2}
     findings = {f["ruleId"]: f for f in document["jobs"][0]["findings"]}
     assert findings["BMC001"]["line"] == line + 5  # four blank lines and the key line
     assert findings["BMC001"]["suppression"] == {
@@ -338,7 +338,7 @@ def test_baseline_fails_only_on_new_findings(workdir: Path) -> None:
     assert third.exit_code == 0, third.output
     document = report_json()
     assert document["jobs"][0]["outcome"] == "waived"
-    assert document["baseline"] == {"gone": 1}
+    assert document["baseline"] == {"gone": 1, "known": 2}
 
 
 def test_created_baseline_leaves_waived_findings_out(workdir: Path) -> None:
