@@ -31,7 +31,7 @@ variable "external_id" {
 }
 
 variable "deep_checks" {
-  description = "Also allow the KMS, IAM, S3, EC2 and CloudTrail reads of scan --deep (docs/deep.md)."
+  description = "Also allow the KMS, IAM, S3, EC2, CloudTrail and Bedrock logging reads of scan --deep (docs/deep.md)."
   type        = bool
   default     = false
 }
@@ -128,6 +128,11 @@ data "aws_iam_policy_document" "deep" {
   statement {
     sid       = "ReadTrailsForDataEvents"
     actions   = ["cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors"]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "ReadInvocationLogging"
+    actions   = ["bedrock:GetModelInvocationLoggingConfiguration"]
     resources = ["*"]
   }
 }
