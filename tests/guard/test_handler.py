@@ -234,3 +234,29 @@ def test_deep_mode_unknowns_never_stop_a_job() -> None:
     assert record["outcome"] == "passed"
     assert record["enforcement"]["action"] == "none"
     assert job_status("good-job") == "InProgress"
+
+
+def test_a_failed_delivery_is_recorded_and_the_log_line_still_written(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    create_job("open-job", vpcConfig=None)
+    missing_topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:no-such-topic"
+    record = Guard(GuardConfig(sns_topic_arn=missing_topic)).handle(created_event("open-job"))
+    assert record["outcome"] == "failed"
+    assert record["deliveries"]["sns"].startswith("failed: NotFound")
+    (line,) = logged(capsys)
+    assert line["deliveries"] == record["deliveries"]
+
+
+def test_a_bug_while_checking_is_logged_not_raised(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*_: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("checker.guard.runtime.check", broken)
+    record = Guard(GuardConfig()).handle(created_event("any-job"))
+    assert record["guard"] == "internal-error"
+    assert record["error"] == "RuntimeError: boom"
+    assert record["job"].endswith(":model-customization-job/any-job")
+    assert logged(capsys)[0]["guard"] == "internal-error"
