@@ -63,6 +63,7 @@ def job_record(verdict: Verdict) -> dict[str, Any]:
             "rules": list(verdict.enforcement.rules),
         },
         "findings": [finding_record(verdict, f) for f in result.findings],
+        "notApplicableRules": list(verdict.report.not_applicable(result)),
         "version": __version__,
     }
     if result.error is not None:

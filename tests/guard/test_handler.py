@@ -66,6 +66,9 @@ def test_a_compliant_job_passes_with_no_action(capsys: pytest.CaptureFixture[str
     assert record["findings"] == []
     assert record["enforcement"]["action"] == "none"
     assert record["summary"]["jobs"] == 1 and record["summary"]["passed"] == 1
+    # BMC007 reads invocation-log sources and BMC008 the RFT grader: neither applies here.
+    assert {"BMC007", "BMC008"} <= set(record["notApplicableRules"])
+    assert record["summary"]["notApplicable"] == len(record["notApplicableRules"])
     assert job_status("good-job") == "InProgress"
     assert sent() == []  # nothing to act on: no message
     (line,) = logged(capsys)
