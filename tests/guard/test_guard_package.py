@@ -100,7 +100,8 @@ def test_the_handler_runs_from_the_unpacked_zip(built: tuple[Path, Path], tmp_pa
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     done = subprocess.run(
-        [sys.executable, "-c", script],
+        # -S: no site-packages, so a dependency missing from the zip fails here.
+        [sys.executable, "-S", "-c", script],
         cwd=task_root,
         env=env,
         capture_output=True,
