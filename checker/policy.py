@@ -22,6 +22,7 @@ from cerberus.schema import DefinitionSchema
 
 from checker import packs
 from checker.errors import CheckerError, InputError
+from checker.file_kinds import wrong_kind
 from checker.frameworks import FRAMEWORKS as _KNOWN_FRAMEWORKS
 from checker.frameworks import control_problem
 from checker.model import Origin, Rule, Severity
@@ -143,6 +144,18 @@ def _flatten_schema_errors(errors: Any, prefix: str = "") -> list[tuple[str, str
     return sorted(found, key=lambda pair: -pair[0].count("."))
 
 
+def _allowed_at(schema: Any, path: str) -> list[Any] | None:
+    """The ``allowed`` list of the schema rule that validates ``path`` (rules.0.severity)."""
+    rules: Any = {"type": "dict", "schema": schema}
+    for part in path.split("."):
+        inner = rules.get("schema") if isinstance(rules, Mapping) else None
+        if not isinstance(inner, Mapping):
+            return None
+        rules = inner if part.isdigit() else inner.get(part)
+    allowed = rules.get("allowed") if isinstance(rules, Mapping) else None
+    return list(allowed) if isinstance(allowed, list | tuple) else None
+
+
 def _line(lines: Mapping[str, int], path: str) -> int:
     parts = path.split(".")
     while parts:
@@ -165,10 +178,17 @@ def read_checked_yaml(
         where = f"{shown}:{exc.line}" if exc.line else shown
         raise CheckerError(f"{where}: {exc.message}") from exc
     if len(parsed) != 1 or not isinstance(parsed[0].data, dict):
-        raise CheckerError(f"{shown}: a {what} file must be one YAML mapping")
+        hint = wrong_kind(parsed[0].data, what) if len(parsed) == 1 else None
+        raise CheckerError(f"{shown}: {hint or f'a {what} file must be one YAML mapping'}")
     data, lines = parsed[0].data, parsed[0].lines
     if validator is not None and not validator.validate(data):
+        hint = wrong_kind(data, what)
+        if hint:
+            raise CheckerError(f"{shown}: {hint}")
         path_, message = _flatten_schema_errors(validator.errors)[0]
+        allowed = _allowed_at(validator.schema, path_) if "unallowed value" in message else None
+        if allowed:
+            message += f" (allowed: {', '.join(str(value) for value in allowed)})"
         raise CheckerError(f"{shown}:{_line(lines, path_)}: {_describe(data, path_)}{message}")
     return data, lines
 
@@ -214,6 +234,9 @@ def _read(spec: str) -> _PolicyFile:
         shown, builtin = spec, True
     else:
         path, shown, builtin = Path(spec), spec, False
+        stem = spec.removesuffix(".yaml")
+        if not path.exists() and stem in packs.builtin_names():
+            raise CheckerError(f"{spec}: no such file; for the built-in pack, write builtin:{stem}")
     # Built-in packs are validated in full by the test suite, not at every start.
     checker = None if builtin else _policy_file_validator()
     data, lines = read_checked_yaml(path, shown, "policy", checker)
@@ -479,7 +502,16 @@ def load_policy(
 def _select(compiled: list[CompiledRule], select: list[str], skip: list[str]) -> list[CompiledRule]:
     for pattern in select + skip:
         if not any(fnmatch.fnmatchcase(c.rule.id, pattern) for c in compiled):
-            raise CheckerError(f"rule selector '{pattern}' matches no loaded rule")
+            other_case = sorted(
+                c.rule.id for c in compiled if fnmatch.fnmatch(c.rule.id.lower(), pattern.lower())
+            )
+            hint = (
+                f" (rule ids are case-sensitive: {', '.join(other_case[:3])}"
+                f"{', ...' if len(other_case) > 3 else ''})"
+                if other_case
+                else ""
+            )
+            raise CheckerError(f"rule selector '{pattern}' matches no loaded rule{hint}")
     return [
         c
         for c in compiled

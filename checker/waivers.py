@@ -19,6 +19,7 @@ from typing import Any
 from cerberus import Validator
 
 from checker.errors import CheckerError
+from checker.file_kinds import wrong_kind
 from checker.model import (
     Finding,
     FindingStatus,
@@ -164,11 +165,26 @@ def load_baseline(path: str) -> set[str]:
         problem = str(exc)
         if "integer string conversion" in problem:  # Python's 4,300-digit limit
             problem = "a number too long (more than 4,300 digits)"
-        raise CheckerError(f"{path}: not a baseline file: {problem}") from exc
+        hint = _other_kind(path)
+        raise CheckerError(f"{path}: {hint or f'not a baseline file: {problem}'}") from exc
     entries = data.get("findings") if isinstance(data, dict) else None
     if not isinstance(entries, list) or data.get("version") != BASELINE_VERSION:
-        raise CheckerError(f"{path}: not a bedrock-checker baseline (version {BASELINE_VERSION})")
+        hint = wrong_kind(data, "baseline")
+        raise CheckerError(
+            f"{path}: {hint or f'not a bedrock-checker baseline (version {BASELINE_VERSION})'}"
+        )
     return {str(e.get("fingerprint")) for e in entries if isinstance(e, dict)}
+
+
+def _other_kind(path: str) -> str | None:
+    """What a YAML file given as --baseline is instead (a policy, waivers), if it says."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return wrong_kind(data, "baseline")
 
 
 def apply_baseline(results: Sequence[JobResult], known: set[str]) -> tuple[list[JobResult], int]:

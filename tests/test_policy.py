@@ -308,7 +308,10 @@ def test_missing_id_names_the_rule_by_position(in_tmp: Path) -> None:
 
 def test_bad_severity(in_tmp: Path) -> None:
     name = write(in_tmp, "org.yaml", "rules:\n" + rule_yaml("ORG001", severity="critical"))
-    assert load_error(name) == "org.yaml:5: rule ORG001: severity: unallowed value critical"
+    assert load_error(name) == (
+        "org.yaml:5: rule ORG001: severity: unallowed value critical "
+        "(allowed: error, warning, note)"
+    )
 
 
 def test_unknown_top_level_key(in_tmp: Path) -> None:
@@ -318,7 +321,7 @@ def test_unknown_top_level_key(in_tmp: Path) -> None:
 
 def test_unsupported_version(in_tmp: Path) -> None:
     name = write(in_tmp, "org.yaml", "version: 2\nrules:\n" + rule_yaml())
-    assert load_error(name) == "org.yaml:1: version: unallowed value 2"
+    assert load_error(name) == "org.yaml:1: version: unallowed value 2 (allowed: 1)"
 
 
 def test_unknown_var(in_tmp: Path) -> None:
@@ -383,7 +386,8 @@ def test_rule_selection_by_glob(
     select: list[str], skip: list[str], expected: list[str] | None
 ) -> None:
     if expected is None:
-        with pytest.raises(CheckerError, match=r"^rule selector 'bmc001' matches no loaded rule$"):
+        message = r"^rule selector 'bmc001' matches no loaded rule \(rule ids are case-sensitive"
+        with pytest.raises(CheckerError, match=message):
             load_policy(ALL_BUILTIN, select=select, skip=skip)
         return
     policy = load_policy(ALL_BUILTIN, select=select, skip=skip)
@@ -415,7 +419,7 @@ def test_cli_policy_validate_error_is_one_line_exit_2(in_tmp: Path) -> None:
     bad = write(in_tmp, "bad.yaml", "rules:\n" + rule_yaml("ORG003", "roleArn: {alowed: [x]}"))
     result = run("policy", "validate", good, bad)
     assert result.exit_code == 2
-    assert result.stdout == "good.yaml: ok (1 rules)\n"
+    assert result.stdout == "good.yaml: ok (1 rule)\n"
     assert result.stderr == (
         "bedrock-checker: error: bad.yaml:7: rule ORG003: schema.roleArn.alowed: unknown rule\n"
     )
@@ -533,7 +537,8 @@ def test_cli_check_with_a_broken_policy_exits_2(in_tmp: Path) -> None:
     result = run("check", job, "--policy", bad)
     assert result.exit_code == 2
     assert result.stderr == (
-        "bedrock-checker: error: bad.yaml:5: rule ORG001: severity: unallowed value fatal\n"
+        "bedrock-checker: error: bad.yaml:5: rule ORG001: severity: unallowed value fatal "
+        "(allowed: error, warning, note)\n"
     )
 
 

@@ -88,7 +88,8 @@ def test_hook_fails_on_the_bad_job_only_with_file_and_line(
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert "jobs/bad.json:1: BMC003 error:" in output
-    assert "good-ft-job" in output  # checked and passed
+    assert "good-ft-job" not in output  # checked and passed: --quiet leaves it out
+    assert "2 jobs checked: 1 passed, 1 failed" in output
     for unrelated in ("package.json", ".gitlab-ci.yml", "chart.yaml", "main.tf"):
         assert f"{unrelated}:" not in output, output
 

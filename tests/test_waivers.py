@@ -331,7 +331,7 @@ def test_baseline_fails_only_on_new_findings(workdir: Path) -> None:
         "justification": "accepted in the baseline",
     }
     assert findings["BMC010"]["suppression"] is None
-    assert "1 in the baseline (1 baselined findings gone)" in second.stdout
+    assert "1 in the baseline (1 baselined finding gone)" in second.stdout
 
     write_job(vpcConfig="none")
     third = run("check", "jobs", "--baseline", "baseline.json", "--json", "r.json")

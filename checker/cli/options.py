@@ -21,7 +21,11 @@ def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool
         ctx.meta["debug"] = True
         import logging  # only for --debug: logging costs a one-file run several milliseconds
 
-        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+        # The AWS CLI's --debug layout: time, thread, logger, level, message.
+        logging.basicConfig(
+            level=logging.DEBUG,
+            format="%(asctime)s - %(threadName)s - %(name)s - %(levelname)s - %(message)s",
+        )
     return value
 
 
@@ -64,6 +68,7 @@ class RunOptions:
     sarif_anchor: str
     sarif_include_waived: bool
     framework: str | None
+    quiet: bool = False
     # --NAME FILE of each format in FILE_FORMATS: where to write it (None: not asked for)
     report_files: dict[str, str | None] = field(default_factory=dict)
 
@@ -106,6 +111,13 @@ _RUN_OPTIONS = [
         metavar="FILE",
         help="Write the console report to FILE instead of standard output; the "
         "console then shows the summary line only. Example: --format json -o r.json",
+    ),
+    click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        help="Text report: leave out the jobs that passed or whose findings are all waived; "
+        "show failed, errored and unknown jobs and the summary line.",
     ),
     click.option(
         "--color",

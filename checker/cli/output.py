@@ -16,6 +16,7 @@ import click
 from checker.cli.options import RunOptions
 from checker.errors import CheckerError
 from checker.model import Report
+from checker.reports import FORMATS
 
 # Names of file descriptors: written through the descriptor itself, never reopened (reopening a
 # redirected standard output would truncate what the shell already wrote to it).
@@ -93,6 +94,11 @@ def repo_root() -> Path:
     return here
 
 
+# What --output means in `get` and the AWS CLI: a format. Here it is a file, and a file named
+# like a format is far more likely a mix-up than a wish.
+_FORMAT_NAMES = frozenset(FORMATS) | {"yaml", "yaml-stream", "table"}
+
+
 def check_outputs(run: RunOptions) -> None:
     """Refuse impossible output options before anything is read."""
     to_stdout = [name for name, target in run.report_files.items() if target == "-"]
@@ -100,6 +106,12 @@ def check_outputs(run: RunOptions) -> None:
         to_stdout.append("--output")
     if len(to_stdout) > 1:
         raise CheckerError(f"only one report can go to standard output, not {', '.join(to_stdout)}")
+    if run.output in _FORMAT_NAMES and not Path(run.output).exists():
+        raise CheckerError(
+            f"--output {run.output}: --output names the file to write the report to; for the "
+            f"{run.output} format use --format {run.output} (or -o ./{run.output} for a file "
+            "of that name)"
+        )
     if run.create_baseline == "-":
         raise CheckerError("--create-baseline needs a file name, not '-'")
     anchor = run.sarif_anchor
@@ -175,6 +187,7 @@ def write_reports(run: RunOptions, report: Report) -> None:
         sarif_category=run.sarif_category,
         sarif_include_suppressed=run.sarif_include_waived,
         framework=run.framework,
+        quiet=run.quiet,
     )
     to_stdout = [name for name, target in run.report_files.items() if target == "-"]
     for name, target in run.report_files.items():

@@ -76,27 +76,42 @@ def policy() -> None:
 
 @policy.command("validate")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
-def policy_validate(files: Sequence[str]) -> None:
+@click.pass_context
+def policy_validate(ctx: click.Context, files: Sequence[str]) -> None:
     """Validate policy and waiver files: structure, Cerberus schemas, regexes, vars, rule ids.
 
     A file with a top-level 'waivers' list is validated as a waivers file, any other as a
-    policy. Each file is validated on its own; the built-in packs' vars are available as
-    defaults. Exits 0 when every file is valid, 2 at the first error (file, line and problem).
+    policy. Each file is validated on its own, and every file is validated; the built-in
+    packs' vars are available as defaults. One line per file: 'ok' with its count of rules or
+    waivers, or the first problem found in it (file, line and problem). Exits 0 when every
+    file is valid, 2 when any is not.
 
     \b
     Examples:
       bedrock-checker policy validate policies/org.yaml
       bedrock-checker policy validate policies/*.yaml waivers.yaml
     """
+    from checker.errors import CheckerError
     from checker.policy import is_waivers_file, load_policy
     from checker.waivers import load_waivers
+    from checker.wording import counted
 
+    invalid = 0
     for name in files:
         shown = no_commands(printable(name))
-        if is_waivers_file(name):
-            click.echo(f"{shown}: ok ({len(load_waivers([name]))} waivers)")
-        else:
-            click.echo(f"{shown}: ok ({len(load_policy([name]).rules)} rules)")
+        try:
+            if is_waivers_file(name):
+                click.echo(f"{shown}: ok ({counted(len(load_waivers([name])), 'waiver')})")
+            else:
+                click.echo(f"{shown}: ok ({counted(len(load_policy([name]).rules), 'rule')})")
+        except CheckerError as exc:
+            invalid += 1
+            message = str(exc)
+            # The message names the file already, mostly with its line: keep one prefix.
+            line = message if message.startswith(name) else f"{name}: {message}"
+            click.echo(f"bedrock-checker: error: {no_commands(printable(line))}", err=True)
+    if invalid:
+        ctx.exit(2)
 
 
 @policy.command("init")

@@ -9,6 +9,7 @@ from checker.model import FindingStatus, JobResult, Report
 from checker.reports.accounts import account_rows
 from checker.reports.escape import markdown_code, markdown_text
 from checker.reports.options import RenderOptions
+from checker.wording import counted
 
 MAX_ROWS = 200  # a job summary is limited in size; the JSON report has everything
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+")
@@ -72,8 +73,7 @@ def render(report: Report, options: RenderOptions) -> str:
     severity = summary["bySeverity"]
     verdict = "fails" if report.exit_code else "passes"
     lines = [
-        f"## bedrock-checker: {summary['jobs']} job{'' if summary['jobs'] == 1 else 's'} "
-        f"checked, run {verdict}",
+        f"## bedrock-checker: {counted(summary['jobs'], 'job')} checked, run {verdict}",
         "",
         "| Jobs | Passed | Failed | Waived | Errored | Errors | Warnings | Notes | Unknown "
         "| Waived findings |",
@@ -114,7 +114,10 @@ def render(report: Report, options: RenderOptions) -> str:
                 f"| {_where(result, finding.line)} | {_cell(finding.message)} |"
             )
         if len(active) > MAX_ROWS:
-            lines.append(f"\n{len(active) - MAX_ROWS} more findings: see the JSON or SARIF report.")
+            lines.append(
+                f"\n{counted(len(active) - MAX_ROWS, 'more finding', 'more findings')}: "
+                "see the JSON or SARIF report."
+            )
         lines.append("")
     errored = [r for r in report.results if r.error is not None]
     if errored:

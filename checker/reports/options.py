@@ -18,3 +18,6 @@ class RenderOptions:
     sarif_include_suppressed: bool = False
     # A framework name of checker.frameworks.FRAMEWORKS: add its per-control summary.
     framework: str | None = None
+    # Text: leave out the jobs that passed (and those whose every violation is waived), keeping
+    # failed, errored and unknown jobs and the summary: what a pre-commit hook should print.
+    quiet: bool = False

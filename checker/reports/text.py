@@ -11,6 +11,7 @@ from checker.model import FindingStatus, JobResult, Outcome, Report
 from checker.reports.accounts import account_rows
 from checker.reports.escape import no_commands, printable
 from checker.reports.options import RenderOptions
+from checker.wording import counted
 
 _COLORS = {
     "error": "31",
@@ -78,14 +79,21 @@ def _job_lines(result: JobResult, color: bool) -> list[str]:
     return lines
 
 
+def _worth_showing(result: JobResult) -> bool:
+    """Failed, errored, or with a finding the rules could not decide (unknown)."""
+    if result.outcome in (Outcome.FAILED, Outcome.ERRORED):
+        return True
+    return any(f.status is FindingStatus.UNKNOWN for f in result.findings)
+
+
 def summary_line(report: Report) -> str:
     counts = report.summary()
     severity = counts["bySeverity"]
     line = (
-        f"{counts['jobs']} job{'s' if counts['jobs'] != 1 else ''} checked: "
+        f"{counted(counts['jobs'], 'job')} checked: "
         f"{counts['passed']} passed, {counts['failed']} failed, "
         f"{counts['waived']} waived, {counts['errored']} errored; "
-        f"{counts['findings']} finding{'s' if counts['findings'] != 1 else ''} "
+        f"{counted(counts['findings'], 'finding')} "
         f"({severity['error']} error, {severity['warning']} warning, {severity['note']} note), "
         f"{counts['unknown']} unknown, {counts['waivedFindings']} waived; "
         f"{counts['notApplicable']} not applicable"
@@ -93,10 +101,10 @@ def summary_line(report: Report) -> str:
     if report.baseline_gone is not None:
         line += (
             f", {counts['baselinedFindings']} in the baseline "
-            f"({report.baseline_gone} baselined findings gone)"
+            f"({counted(report.baseline_gone, 'baselined finding')} gone)"
         )
     if counts["skippedFiles"]:
-        line += f"; {counts['skippedFiles']} files passed over (not job documents)"
+        line += f"; {counted(counts['skippedFiles'], 'file')} passed over (not job documents)"
     return line
 
 
@@ -145,7 +153,7 @@ def control_lines(summary: ControlSummary, color: bool) -> list[str]:
         detail = printable("; ".join(f"{label}: {', '.join(rules)}" for label, rules in groups))
         jobs = control.failing_jobs
         if jobs:
-            detail += f" ({jobs} job{'s' if jobs != 1 else ''} failing)"
+            detail += f" ({counted(jobs, 'job')} failing)"
         status = _paint(f"{control.status:<13}", styles.get(control.status, "dim"), color)
         lines.append(f"  {printable(control.control):<{width}}  {status} {detail}")
     if summary.unmapped_rules:
@@ -175,6 +183,8 @@ def render(report: Report, options: RenderOptions) -> str:
     color = options.color
     lines: list[str] = []
     for result in report.results:
+        if options.quiet and not _worth_showing(result):
+            continue
         lines.extend(_job_lines(result, color))
     if options.framework:
         lines.append("")

@@ -18,6 +18,7 @@ from checker import normalize, parsing
 from checker.errors import InputError
 from checker.model import Job, LoadError, Origin
 from checker.sources import cloudformation, recognition, terraform
+from checker.wording import counted
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 _CHUNK = 1024 * 1024
@@ -26,6 +27,11 @@ YAML_SUFFIXES = (".yaml", ".yml")
 SKIPPED_DIRS = {".git", ".terraform", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
 
 Item = Job | LoadError
+# What a named file must be, for the message about a file of another kind.
+_KINDS = (
+    "job documents are JSON or YAML (.json, .yaml, .yml), JSON Lines (.jsonl, .ndjson), "
+    "Terraform (.tf, .tf.json) or Terraform plan and state JSON (.json, .tfstate)"
+)
 
 
 @dataclass
@@ -93,10 +99,10 @@ def iter_paths(
                     found_any = True
                     yield from found
             if not found_any:
-                passed = len(skipped) - skipped_before
+                passed = counted(len(skipped) - skipped_before, "file")
                 yield LoadError(
                     Origin(path=display_path(path)),
-                    f"no job documents found in this directory ({passed} files passed over)",
+                    f"no job documents found in this directory ({passed} passed over)",
                 )
         elif path.exists():
             found = read_file(path, explicit=named_must_be_jobs)
@@ -197,19 +203,36 @@ def read_bytes(raw: bytes, shown: str, *, explicit: bool, suffix: str = "") -> l
         text = parsing.decode(raw)
         items = list(_jobs_in_text(text, shown, suffix))
     except InputError as exc:
+        # A text file of another kind (pyproject.toml) is not "invalid JSON": say what is read.
+        binary = exc.message.startswith("binary file")
+        if explicit and suffix and suffix.lower() not in WALK_SUFFIXES and not binary:
+            return [LoadError(Origin(path=shown), f"{suffix} files are not supported: {_KINDS}")]
         return [LoadError(Origin(path=shown, line=exc.line or 1), exc.message)]
     if not items:
         if not explicit:
             return None
+        hint = _other_kind(text)
         return [
             LoadError(
                 Origin(path=shown),
-                "not a Bedrock model customization job document "
+                hint
+                or "not a Bedrock model customization job document "
                 "(expected a get-model-customization-job response, a create request, "
                 "Terraform aws_bedrock_custom_model, or a state machine that creates a job)",
             )
         ]
     return items
+
+
+def _other_kind(text: str) -> str | None:
+    """ "this is a policy file: pass it with --policy" for a named file of another kind."""
+    from checker.file_kinds import wrong_kind
+
+    try:
+        [document] = list(parsing.parse_yaml(text, strict_tags=True))
+    except (InputError, ValueError):
+        return None
+    return wrong_kind(document.data, "job")
 
 
 def _jobs_in_text(text: str, shown: str, suffix: str) -> Iterator[Item]:

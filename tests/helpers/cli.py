@@ -1,18 +1,24 @@
-"""Running the command line in-process and reading its JSON report."""
+"""Running the command line in-process and reading its JSON report; the examples; moto."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 
 from checker.cli import cli
 
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+ACCOUNT = "123456789012"  # moto's default account
 
-def run(*args: str) -> Result:
-    """`bedrock-checker ARGS...` in this process."""
-    return CliRunner().invoke(cli, list(args))
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    """`bedrock-checker ARGS...` in this process; ``result.stdout`` and ``result.stderr`` apart."""
+    return CliRunner().invoke(cli, list(args), env=env)
 
 
 def report(result: Result) -> dict[str, Any]:
@@ -21,3 +27,47 @@ def report(result: Result) -> dict[str, Any]:
 
 def job_names(result: Result) -> list[str]:
     return sorted(job["name"] for job in report(result)["jobs"] if job["name"])
+
+
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Fake credentials, no config files, no instance metadata: nothing leaves the machine."""
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_DEFAULT_OUTPUT",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_BEDROCK",
+        "AWS_RETRY_MODE",
+        "AWS_MAX_ATTEMPTS",
+        "AWS_CA_BUNDLE",
+        "AWS_SESSION_TOKEN",
+        "CI",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+
+
+def create_job(client: Any, name: str, **overrides: Any) -> str:
+    """A fine-tuning job in moto, from a create request that passes the baseline rules."""
+    request: dict[str, Any] = {
+        "jobName": name,
+        "customModelName": f"{name}-model",
+        "roleArn": f"arn:aws:iam::{ACCOUNT}:role/BedrockFT",
+        "baseModelIdentifier": "amazon.titan-text-lite-v1:0:4k",
+        "customizationType": "FINE_TUNING",
+        "hyperParameters": {"epochCount": "2", "batchSize": "1", "learningRate": "0.0001"},
+        "trainingDataConfig": {"s3Uri": "s3://corp-train/data/train.jsonl"},
+        "outputDataConfig": {"s3Uri": "s3://corp-out/jobs/"},
+        "customModelKmsKeyId": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/"
+        "1234abcd-12ab-34cd-56ef-1234567890ab",
+        "vpcConfig": {"subnetIds": ["subnet-a", "subnet-b"], "securityGroupIds": ["sg-1"]},
+    }
+    request.update(overrides)
+    request = {key: value for key, value in request.items() if value is not None}
+    return str(client.create_model_customization_job(**request)["jobArn"])

@@ -515,7 +515,7 @@ def test_cli_directory_without_jobs_exits_3(write_file) -> None:
 
     assert result.exit_code == 3, result.output
     [job] = json.loads(result.stdout)["jobs"]
-    assert job["error"] == "no job documents found in this directory (1 files passed over)"
+    assert job["error"] == "no job documents found in this directory (1 file passed over)"
 
 
 def test_a_file_only_run_never_imports_boto3(write_file, tmp_path: Path) -> None:
