@@ -182,7 +182,7 @@ def _other_kind(path: str) -> str | None:
 
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, ValueError, RecursionError, yaml.YAMLError):  # ValueError: huge integers
         return None
     return wrong_kind(data, "baseline")
 
