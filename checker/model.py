@@ -266,17 +266,20 @@ class JobResult:
         return self.error.origin
 
 
-def fingerprint(result: JobResult, finding: Finding) -> str:
-    """Stable identity of a finding across runs: the job, the rule and the field, not the line."""
+def job_identity(result: JobResult) -> str:
+    """The job's identity across runs: its ARN, else its file, position and name (no line)."""
     job = result.job
     if job is not None and job.arn:
-        identity = job.arn
-    else:
-        origin = result.origin
-        index = "" if origin.index is None else f"#{origin.index}"
-        name = (job.resource or job.name) if job is not None else None
-        identity = f"{origin.path or origin.arn or ''}{index}:{name or ''}"
-    text = f"{finding.rule.id}|{identity}|{finding.path}"
+        return job.arn
+    origin = result.origin
+    index = "" if origin.index is None else f"#{origin.index}"
+    name = (job.resource or job.name) if job is not None else None
+    return f"{origin.path or origin.arn or ''}{index}:{name or ''}"
+
+
+def fingerprint(result: JobResult, finding: Finding) -> str:
+    """Stable identity of a finding across runs: the job, the rule and the field, not the line."""
+    text = f"{finding.rule.id}|{job_identity(result)}|{finding.path}"
     import hashlib  # imported here: most runs write no fingerprint
 
     # surrogateescape: a file name that is not UTF-8 keeps its own bytes, and its own identity.

@@ -55,6 +55,11 @@ FORMATS: dict[str, Format] = {
         "Also write a self-contained HTML report to FILE ('-' for stdout), to read, print "
         "or attach to a review. Example: --html report.html",
     ),
+    "asff": Format(
+        "asff",
+        "Also write AWS Security Hub findings (ASFF, for BatchImportFindings) to FILE "
+        "('-' for stdout). Example: --asff findings.json",
+    ),
 }
 # The formats with a --NAME FILE option of their own, in the order --help lists them.
 FILE_FORMATS = tuple(name for name, spec in FORMATS.items() if spec.option_help)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,3 +22,13 @@ class RenderOptions:
     # Text: leave out the jobs that passed (and those whose every violation is waived), keeping
     # failed, errored and unknown jobs and the summary: what a pre-commit hook should print.
     quiet: bool = False
+    # When the run happened (timezone-aware); None: the time of rendering. Formats that record a
+    # time (ASFF, evidence) use this one value, so one run's files agree with each other.
+    generated_at: datetime.datetime | None = None
+    # ASFF: the account and region of the Security Hub that receives the findings (its product
+    # ARN); None: each job's own account and region.
+    asff_account: str | None = None
+    asff_region: str | None = None
+    # The region of a job that names none in its ARNs (a create request naming its base model by
+    # id): the AWS CLI's default region, which the CLI passes on.
+    default_region: str | None = None
