@@ -57,11 +57,12 @@ _LINE_BREAKS = re.compile("[\t\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+")
 
 
 def _text(value: object, limit: int) -> str:
-    """One line of plain text: line breaks become spaces, other control and format characters
-    (bidi overrides included) are escaped, and the text is cut to ``limit`` characters."""
+    """One line of plain text: line breaks become spaces; other control and format characters
+    (bidi overrides included) and lone surrogates are escaped; cut to ``limit`` characters."""
     text = _LINE_BREAKS.sub(" ", str(value))
     text = "".join(
-        repr(char)[1:-1] if unicodedata.category(char) in ("Cc", "Cf") else char for char in text
+        repr(char)[1:-1] if unicodedata.category(char) in ("Cc", "Cf", "Cs") else char
+        for char in text
     ).strip()
     if not text:
         text = "-"
@@ -99,7 +100,7 @@ def resource_id(result: JobResult) -> str:
     """
     job = result.job
     if job is not None and job.arn:
-        return job.arn
+        return _text(job.arn, 100_000)
     identity = _text(job_identity(result), 100_000)
     synthetic = RESOURCE_PREFIX + identity
     if len(synthetic) > _RESOURCE_ID_LIMIT:
@@ -278,7 +279,7 @@ def findings(report: Report, options: RenderOptions) -> list[dict[str, Any]]:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return json.dumps(findings(report, options), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(findings(report, options), indent=2) + "\n"
 
 
 # What re-importing an earlier finding to archive it keeps: the required fields and those that

@@ -389,9 +389,11 @@ def load(raw: bytes, suffix: str, explicit: bool = True) -> list[Job | LoadError
 def render_all(report: Report) -> dict[str, str]:
     """Every format, as the CLI writes it: text that must encode as UTF-8."""
     rendered = {}
+    # ASFF needs an account and a region for a job whose ARNs name none.
+    hub = {"asff_account": "111122223333", "default_region": "us-east-1"}
     for name, render in FORMATS.items():
         for color in (False, True) if name == "text" else (False,):
-            text = render(report, RenderOptions(color=color))
+            text = render(report, RenderOptions(color=color, **hub))
             assert isinstance(text, str) and text.strip(), name
             text.encode("utf-8")  # the CLI writes UTF-8; a lone surrogate would fail here
             rendered[name] = text

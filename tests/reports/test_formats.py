@@ -74,4 +74,4 @@ def test_text_colour_only_when_asked() -> None:
 
 
 def test_every_format_is_registered() -> None:
-    assert set(FORMATS) == {"text", "json", "sarif", "junit", "markdown", "html"}
+    assert set(FORMATS) == {"text", "json", "sarif", "junit", "markdown", "html", "asff"}

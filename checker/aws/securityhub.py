@@ -1,0 +1,185 @@
+"""Publishing a run's findings to AWS Security Hub (docs/reports.md#publishing-to-security-hub).
+
+Findings go to the caller's own Security Hub as a custom integration
+(``product/ACCOUNT/default``) with BatchImportFindings, 100 at a time (the API's limit). Findings
+the service refuses (FailedFindings) are sent again, a bounded number of times. Earlier findings
+of the tool that this run no longer reports, for jobs and rules it evaluated, are re-imported as
+ARCHIVED (see checker.reports.asff.archived_findings): only BatchImportFindings and GetFindings
+are needed, and the triage workflow of the people using Security Hub is left alone.
+
+boto3 is imported inside functions: importing this module stays light.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.errors import CheckerError
+from checker.model import Report
+from checker.reports import asff
+from checker.reports.options import RenderOptions
+
+BATCH_SIZE = 100  # BatchImportFindings takes at most 100 findings per call
+ATTEMPTS = 3  # each finding is sent at most this many times
+BACKOFF_SECONDS = 1.0  # before the second attempt; doubled before each next one
+# Errors of a whole call that sending again cannot mend: access, credentials, a hub not enabled.
+_FATAL = {
+    "AccessDeniedException",
+    "InvalidAccessException",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "ExpiredTokenException",
+    "ExpiredToken",
+    "NoCredentialsError",
+}
+
+
+@dataclass(frozen=True)
+class FailedFinding:
+    id: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What a publication did: findings imported, earlier ones archived, and those refused."""
+
+    product_arn: str
+    imported: int = 0
+    archived: int = 0
+    calls: int = 0
+    failed: tuple[FailedFinding, ...] = field(default_factory=tuple)
+
+    def summary(self) -> str:
+        text = (
+            f"Security Hub ({self.product_arn}): {self.imported} findings imported, "
+            f"{self.archived} archived"
+        )
+        if self.failed:
+            first = self.failed[0]
+            text += (
+                f"; {len(self.failed)} refused after {ATTEMPTS} attempts "
+                f"(first: {first.id}: {first.code}: {first.message})"
+            )
+        return text
+
+
+def _batches(findings: Sequence[Mapping[str, Any]]) -> Iterator[list[Mapping[str, Any]]]:
+    for start in range(0, len(findings), BATCH_SIZE):
+        yield list(findings[start : start + BATCH_SIZE])
+
+
+def _error_code(exc: Exception) -> tuple[str, str]:
+    response = getattr(exc, "response", None) or {}
+    error = response.get("Error") or {}
+    return str(error.get("Code") or type(exc).__name__), str(error.get("Message") or exc)
+
+
+def import_findings(
+    client: Any,
+    findings: Sequence[Mapping[str, Any]],
+    *,
+    attempts: int = ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[int, tuple[FailedFinding, ...]]:
+    """Send findings in batches; send those refused again. (calls made, refused at the end)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    pending = list(findings)
+    failures: dict[str, FailedFinding] = {}
+    calls = 0
+    delay = BACKOFF_SECONDS
+    for attempt in range(attempts):
+        failures = {}
+        for batch in _batches(pending):
+            calls += 1
+            try:
+                response = client.batch_import_findings(Findings=batch)
+            except (ClientError, BotoCoreError) as exc:
+                code, message = _error_code(exc)
+                if code in _FATAL:
+                    raise CheckerError(f"Security Hub: {code}: {message}") from exc
+                for finding in batch:
+                    failures[str(finding["Id"])] = FailedFinding(str(finding["Id"]), code, message)
+                continue
+            for failed in response.get("FailedFindings") or ():
+                key = str(failed.get("Id", ""))
+                failures[key] = FailedFinding(
+                    key, str(failed.get("ErrorCode", "")), str(failed.get("ErrorMessage", ""))
+                )
+        if not failures:
+            break
+        pending = [finding for finding in pending if str(finding["Id"]) in failures]
+        if attempt + 1 < attempts:
+            sleep(delay)
+            delay *= 2
+    return calls, tuple(failures.values())
+
+
+def previous_findings(client: Any, product_arn: str) -> Iterator[dict[str, Any]]:
+    """The tool's active findings in this Security Hub (GetFindings, every page)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    filters = {
+        "ProductArn": [{"Value": product_arn, "Comparison": "EQUALS"}],
+        "GeneratorId": [{"Value": asff.GENERATOR_PREFIX, "Comparison": "PREFIX"}],
+        "RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}],
+    }
+    try:
+        pages = client.get_paginator("get_findings").paginate(
+            Filters=filters, PaginationConfig={"PageSize": 100}
+        )
+        for page in pages:
+            for finding in page.get("Findings") or ():
+                # The filters again: a finding of another product is never touched.
+                if finding.get("ProductArn") == product_arn:
+                    yield finding
+    except (ClientError, BotoCoreError) as exc:
+        code, message = _error_code(exc)
+        raise CheckerError(
+            f"Security Hub: cannot read earlier findings: {code}: {message}"
+        ) from exc
+
+
+def publish(
+    client: Any,
+    report: Report,
+    options: RenderOptions,
+    *,
+    attempts: int = ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> PublishResult:
+    """Import the run's findings into the Security Hub of ``options.asff_account``/``_region``
+    and archive the earlier ones that the run no longer reports."""
+    if not options.asff_account or not options.asff_region:
+        raise CheckerError("Security Hub: the account and region to publish to are not known")
+    product = asff.product_arn(options.asff_region, options.asff_account)
+    current = asff.findings(report, options)
+    archived = asff.archived_findings(report, options, previous_findings(client, product))
+    calls, failed = import_findings(client, current + archived, attempts=attempts, sleep=sleep)
+    refused = {f.id for f in failed}
+    return PublishResult(
+        product_arn=product,
+        imported=sum(1 for f in current if f["Id"] not in refused),
+        archived=sum(1 for f in archived if f["Id"] not in refused),
+        calls=calls,
+        failed=failed,
+    )
+
+
+def caller_account(session: Any, region: str) -> str:
+    """The account of the credentials: the Security Hub findings are published to."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        identity = session.client("sts", region_name=region).get_caller_identity()
+    except (ClientError, BotoCoreError) as exc:
+        code, message = _error_code(exc)
+        raise CheckerError(
+            f"Security Hub: cannot tell the caller's account: {code}: {message}"
+        ) from exc
+    return str(identity["Account"])
