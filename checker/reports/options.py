@@ -32,3 +32,5 @@ class RenderOptions:
     # The region of a job that names none in its ARNs (a create request naming its base model by
     # id): the AWS CLI's default region, which the CLI passes on.
     default_region: str | None = None
+    # Evidence: (policy source, SHA-256 of the file) for each policy of the run.
+    policy_digests: tuple[tuple[str, str], ...] = ()

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from checker.model import Job, LoadError, Report
 from checker.packs import hyperparameter_families
 from checker.policy import load_policy
-from checker.reports import FORMATS, RenderOptions
+from checker.reports import FORMATS, RenderOptions, evidence
 from checker.sources import cloudformation
 from checker.sources.files import read_bytes
 from helpers.jobs import ALL_BUILTIN, GOOD_JOB
@@ -397,4 +397,7 @@ def render_all(report: Report) -> dict[str, str]:
             assert isinstance(text, str) and text.strip(), name
             text.encode("utf-8")  # the CLI writes UTF-8; a lone surrogate would fail here
             rendered[name] = text
+    for name, text in evidence.documents(report, RenderOptions()).items():
+        text.encode("utf-8")
+        rendered[f"evidence/{name}"] = text
     return rendered
