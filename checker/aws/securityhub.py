@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from checker.aws.connection import Connection
 from checker.errors import CheckerError
 from checker.model import Report
 from checker.reports import asff
@@ -25,16 +26,9 @@ from checker.reports.options import RenderOptions
 BATCH_SIZE = 100  # BatchImportFindings takes at most 100 findings per call
 ATTEMPTS = 3  # each finding is sent at most this many times
 BACKOFF_SECONDS = 1.0  # before the second attempt; doubled before each next one
-# Errors of a whole call that sending again cannot mend: access, credentials, a hub not enabled.
-_FATAL = {
-    "AccessDeniedException",
-    "InvalidAccessException",
-    "UnrecognizedClientException",
-    "InvalidClientTokenId",
-    "ExpiredTokenException",
-    "ExpiredToken",
-    "NoCredentialsError",
-}
+# Errors of a whole call that sending again cannot mend (besides bad credentials and no
+# connection): no permission, or Security Hub not enabled in the region.
+_FATAL = {"AccessDeniedException", "InvalidAccessException"}
 
 
 @dataclass(frozen=True)
@@ -73,10 +67,15 @@ def _batches(findings: Sequence[Mapping[str, Any]]) -> Iterator[list[Mapping[str
         yield list(findings[start : start + BATCH_SIZE])
 
 
-def _error_code(exc: Exception) -> tuple[str, str]:
-    response = getattr(exc, "response", None) or {}
-    error = response.get("Error") or {}
-    return str(error.get("Code") or type(exc).__name__), str(error.get("Message") or exc)
+def _fatal(exc: Exception, doing: str) -> CheckerError | None:
+    """The one-line error that ends publishing, or None when sending again may help."""
+    from checker.aws.errors import error_code, error_text, is_unreachable, scope_message
+
+    if is_unreachable(exc):
+        return CheckerError(f"Security Hub: {scope_message(exc, doing)}")
+    if error_code(exc) in _FATAL:
+        return CheckerError(f"Security Hub: {doing}: {error_text(exc)}")
+    return None
 
 
 def import_findings(
@@ -89,6 +88,8 @@ def import_findings(
     """Send findings in batches; send those refused again. (calls made, refused at the end)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from checker.aws.errors import error_code, error_text
+
     pending = list(findings)
     failures: dict[str, FailedFinding] = {}
     calls = 0
@@ -100,9 +101,11 @@ def import_findings(
             try:
                 response = client.batch_import_findings(Findings=batch)
             except (ClientError, BotoCoreError) as exc:
-                code, message = _error_code(exc)
-                if code in _FATAL:
-                    raise CheckerError(f"Security Hub: {code}: {message}") from exc
+                fatal = _fatal(exc, "cannot import findings")
+                if fatal is not None:
+                    raise fatal from exc
+                code = error_code(exc)
+                message = error_text(exc).removeprefix(code).lstrip(": ")
                 for finding in batch:
                     failures[str(finding["Id"])] = FailedFinding(str(finding["Id"]), code, message)
                 continue
@@ -139,10 +142,12 @@ def previous_findings(client: Any, product_arn: str) -> Iterator[dict[str, Any]]
                 if finding.get("ProductArn") == product_arn:
                     yield finding
     except (ClientError, BotoCoreError) as exc:
-        code, message = _error_code(exc)
-        raise CheckerError(
-            f"Security Hub: cannot read earlier findings: {code}: {message}"
-        ) from exc
+        fatal = _fatal(exc, "cannot read earlier findings")
+        if fatal is None:
+            from checker.aws.errors import error_text
+
+            fatal = CheckerError(f"Security Hub: cannot read earlier findings: {error_text(exc)}")
+        raise fatal from exc
 
 
 def publish(
@@ -171,15 +176,36 @@ def publish(
     )
 
 
-def caller_account(session: Any, region: str) -> str:
-    """The account of the credentials: the Security Hub findings are published to."""
+@dataclass(frozen=True)
+class Hub:
+    """The Security Hub findings are published to: the caller's account, in one region."""
+
+    client: Any
+    account: str
+    region: str
+
+
+def connect(connection: Connection) -> Hub:
+    """A Security Hub client for the caller's account, in the first --region (else the default
+    region); the account comes from STS. Bad credentials end the run here, before any job."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from checker.aws.session import client_config, make_session, regions, verify_option
+
+    session = make_session(connection.profile)
+    region = regions(connection, session)[0]
+    config = client_config(connection, session, region)
+    verify = verify_option(connection)
     try:
-        identity = session.client("sts", region_name=region).get_caller_identity()
+        identity = session.client("sts", config=config, verify=verify).get_caller_identity()
     except (ClientError, BotoCoreError) as exc:
-        code, message = _error_code(exc)
-        raise CheckerError(
-            f"Security Hub: cannot tell the caller's account: {code}: {message}"
-        ) from exc
-    return str(identity["Account"])
+        fatal = _fatal(exc, "cannot tell the caller's account")
+        if fatal is None:
+            from checker.aws.errors import error_text
+
+            fatal = CheckerError(
+                f"Security Hub: cannot tell the caller's account: {error_text(exc)}"
+            )
+        raise fatal from exc
+    client = session.client("securityhub", config=config, verify=verify)
+    return Hub(client, str(identity["Account"]), region)

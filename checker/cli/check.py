@@ -16,8 +16,15 @@ from checker.cli.options import (
     scan_aws_options,
     selection_options,
 )
-from checker.cli.output import ProgressBar, check_outputs, check_report_paths, write_reports
+from checker.cli.output import (
+    ProgressBar,
+    check_outputs,
+    check_report_paths,
+    default_region,
+    write_reports,
+)
 from checker.errors import CheckerError
+from checker.model import Report
 from checker.pipeline import Configuration, configure
 from checker.pipeline import run as run_pipeline
 
@@ -96,18 +103,20 @@ def check(
     """
     from checker.sources.files import iter_paths
 
-    if not deep and connection != type(connection)():
-        raise CheckerError("the AWS options (--region, --profile, ...) are for --deep only")
+    if not (deep or run.security_hub) and connection != type(connection)():
+        raise CheckerError(
+            "the AWS options (--region, --profile, ...) are for --deep and --security-hub only"
+        )
     configuration = _configure(run, deep)
     check_report_paths(run, [(path, "a job file") for path in _job_files_among_reports(run, paths)])
+    hub = _connect_hub(run, connection)
     skipped: list[str] = []
     # Read lazily: each file's jobs are evaluated before the next file is read.
     jobs = iter_paths(paths, named_must_be_jobs=not skip_unrecognized, skipped=skipped)
     with ProgressBar(ctx, "read resources of") as progress:
         enrich = _enricher(connection, progress=progress) if deep else None
         report = run_pipeline(configuration, jobs, skipped=skipped, mode="files", enrich=enrich)
-    write_reports(run, report)
-    ctx.exit(report.exit_code)
+    ctx.exit(_write_and_publish(run, report, hub, connection))
 
 
 @click.command()
@@ -143,6 +152,7 @@ def scan(ctx: click.Context, run: RunOptions, connection: Any, selection: Any, d
 
     configuration = _configure(run, deep)
     with_tags = configuration.policy.reads_under("tags")
+    hub = _connect_hub(run, connection)
     with ProgressBar(ctx) as progress, ProgressBar(ctx, "read resources of") as deep_bar:
         if connection.audit:
             _audit(ctx, run, configuration, connection, selection, deep, progress, deep_bar)
@@ -166,8 +176,7 @@ def scan(ctx: click.Context, run: RunOptions, connection: Any, selection: Any, d
             scope=(*accounts, *connection.regions),
             enrich=enrich,
         )
-    write_reports(run, report)
-    ctx.exit(report.exit_code)
+    ctx.exit(_write_and_publish(run, report, hub, connection))
 
 
 def _job_files_among_reports(run: RunOptions, paths: Sequence[str]) -> list[str]:
@@ -245,6 +254,35 @@ def _configure(run: RunOptions, deep: bool) -> Configuration:
         fail_on=run.fail_on,
         deep=deep,
     )
+
+
+def _connect_hub(run: RunOptions, connection: Any) -> Any:
+    """With --security-hub, the Security Hub to publish to, reached before any job is read."""
+    if not run.security_hub:
+        return None
+    from checker.aws.securityhub import connect
+
+    return connect(connection)
+
+
+def _write_and_publish(run: RunOptions, report: Report, hub: Any, connection: Any) -> int:
+    """Write the reports, publish to Security Hub when asked; the exit code.
+
+    Findings that Security Hub still refused after every attempt make the run incomplete (3).
+    """
+    options = write_reports(
+        run,
+        report,
+        hub=(hub.account, hub.region) if hub is not None else None,
+        region=default_region(connection.regions),
+    )
+    if hub is None:
+        return report.exit_code
+    from checker.aws.securityhub import publish
+
+    result = publish(hub.client, report, options)
+    click.echo(result.summary(), err=True)
+    return 3 if result.failed else report.exit_code
 
 
 def _enricher(connection: Any, **options: Any) -> Any:

@@ -71,6 +71,9 @@ class RunOptions:
     quiet: bool = False
     # --NAME FILE of each format in FILE_FORMATS: where to write it (None: not asked for)
     report_files: dict[str, str | None] = field(default_factory=dict)
+    asff_account: str | None = None
+    security_hub: bool = False
+    evidence_dir: str | None = None
 
 
 _RUN_OPTIONS = [
@@ -177,6 +180,27 @@ _RUN_OPTIONS = [
         is_flag=True,
         help="Put waived and baselined findings in SARIF as suppressed results "
         "(left out by default: GitHub shows suppressed results as open alerts).",
+    ),
+    click.option(
+        "--asff-account",
+        metavar="ACCOUNT",
+        help="The Security Hub account of --asff findings (their product ARN), also the "
+        "account of jobs whose ARNs name none. Default: each job's own account. "
+        "Example: --asff-account 111122223333",
+    ),
+    click.option(
+        "--security-hub",
+        is_flag=True,
+        help="Publish the findings to AWS Security Hub in the caller's account and region "
+        "(the first --region), and archive the tool's earlier findings that no longer "
+        "apply. See docs/reports.md for the IAM permissions needed.",
+    ),
+    click.option(
+        "--evidence",
+        "evidence_dir",
+        metavar="DIR",
+        help="Write the evidence record into DIR: one JSON document per job, index.json and "
+        "a SHA256SUMS manifest. Example: --evidence evidence/",
     ),
 ]
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime
 import errno
 import os
 import re
@@ -17,6 +19,7 @@ from checker.cli.options import RunOptions
 from checker.errors import CheckerError
 from checker.model import Report
 from checker.reports import FORMATS
+from checker.reports.options import RenderOptions
 
 # Names of file descriptors: written through the descriptor itself, never reopened (reopening a
 # redirected standard output would truncate what the shell already wrote to it).
@@ -123,6 +126,13 @@ def check_outputs(run: RunOptions) -> None:
         raise CheckerError(
             "--github-summary: GITHUB_STEP_SUMMARY is not set (not in GitHub Actions?)"
         )
+    if run.asff_account is not None and not re.fullmatch(r"\d{12}", run.asff_account):
+        raise CheckerError(f"--asff-account {run.asff_account}: not a 12-digit AWS account id")
+    if run.evidence_dir is not None:
+        if run.evidence_dir in ("", "-"):
+            raise CheckerError("--evidence needs a folder name, not '-'")
+        if Path(run.evidence_dir).exists() and not Path(run.evidence_dir).is_dir():
+            raise CheckerError(f"--evidence {run.evidence_dir}: exists and is not a folder")
     inputs = [(p, "a policy file") for p in run.policies if not p.startswith("builtin:")]
     inputs += [(p, "a waivers file") for p in run.waivers]
     inputs += [(run.baseline, "a baseline file")] if run.baseline else []
@@ -173,9 +183,52 @@ def check_report_paths(run: RunOptions, inputs: Sequence[tuple[str, str]]) -> No
             raise CheckerError(f"{option} {path}: is an input of this run ({what})")
 
 
-def write_reports(run: RunOptions, report: Report) -> None:
-    """Write every report asked for: the files (atomically), the step summary, the console."""
-    from checker.reports import FORMATS, RenderOptions
+def default_region(regions: Sequence[str] = ()) -> str | None:
+    """The first --region, else the AWS CLI's default region from the environment."""
+    if regions:
+        return regions[0]
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+
+
+def write_evidence(directory: str, files: dict[str, str]) -> None:
+    """Write the evidence record into ``directory``, each file atomically, the manifest last.
+
+    Documents that an earlier record listed in its manifest and this one does not are removed,
+    so that the folder holds one run's record; no other file is touched.
+    """
+    from checker.reports.evidence import MANIFEST
+
+    folder = Path(directory)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        earlier = (folder / MANIFEST).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        earlier = ""
+    except OSError as exc:
+        raise CheckerError(f"--evidence {directory}: {exc.strerror or exc}") from exc
+    for name, text in files.items():
+        if name != MANIFEST:
+            write_atomic(str(folder / name), text)
+    write_atomic(str(folder / MANIFEST), files[MANIFEST])
+    for line in earlier.splitlines():
+        name = line.partition("  ")[2]
+        if name and name not in files and name == Path(name).name and not name.startswith("."):
+            (folder / name).unlink(missing_ok=True)
+
+
+def write_reports(
+    run: RunOptions,
+    report: Report,
+    *,
+    hub: tuple[str, str] | None = None,
+    region: str | None = None,
+) -> RenderOptions:
+    """Write every report asked for: the files (atomically), the step summary, the console.
+
+    ``hub`` is the (account, region) of the Security Hub findings are published to; ``region``
+    the region of jobs that name none. Gives the render options, for publishing.
+    """
+    from checker.reports import FORMATS
     from checker.reports.text import summary_line, waiver_warnings
     from checker.waivers import render_baseline
 
@@ -188,11 +241,27 @@ def write_reports(run: RunOptions, report: Report) -> None:
         sarif_include_suppressed=run.sarif_include_waived,
         framework=run.framework,
         quiet=run.quiet,
+        generated_at=datetime.datetime.now(datetime.UTC),
+        asff_account=hub[0] if hub else run.asff_account,
+        asff_region=hub[1] if hub else None,
+        default_region=region or default_region(),
     )
+    # Everything is rendered before anything is written: a report that cannot be made (an ASFF
+    # finding without an account) leaves no other report of the run behind.
+    rendered = {
+        target: FORMATS[name](report, options)
+        for name, target in run.report_files.items()
+        if target is not None and target != "-"
+    }
+    if run.evidence_dir is not None:
+        from checker.reports import evidence
+
+        digests = evidence.policy_digests(report.policy_sources)
+        options = dataclasses.replace(options, policy_digests=digests)
+        write_evidence(run.evidence_dir, evidence.documents(report, options))
     to_stdout = [name for name, target in run.report_files.items() if target == "-"]
-    for name, target in run.report_files.items():
-        if target is not None and target != "-":
-            write_atomic(target, FORMATS[name](report, options))
+    for target, text in rendered.items():
+        write_atomic(target, text)
     if run.create_baseline:
         write_atomic(run.create_baseline, render_baseline(report))
     if run.github_summary:
@@ -212,6 +281,7 @@ def write_reports(run: RunOptions, report: Report) -> None:
         click.echo(FORMATS["text"](report, options), nl=False, err=console_err, color=colored)
     else:
         click.echo(FORMATS[run.output_format](report, options), nl=False, err=console_err)
+    return options
 
 
 # GitHub refuses a step summary larger than this and shows none of it.

@@ -154,7 +154,8 @@ def _destination(result: JobResult, options: RenderOptions) -> tuple[str, str]:
     if not account:
         raise CheckerError(
             f"{result.origin.describe()}: job {result.label}: no AWS account for its Security "
-            "Hub finding: no ARN of the job names one; give the Security Hub account"
+            "Hub finding: no ARN of the job names one; give the Security Hub account "
+            "(--asff-account)"
         )
     if not region:
         raise CheckerError(

@@ -13,6 +13,7 @@ from helpers.audit import ACCOUNT, DELETE, JOB_ARN, WHEN, asff_problems, make_jo
 from moto import mock_aws
 
 from checker.aws import securityhub
+from checker.aws.connection import Connection
 from checker.errors import CheckerError
 from checker.model import Report
 from checker.reports import RenderOptions, asff
@@ -175,7 +176,10 @@ def test_a_throttled_batch_is_sent_again_and_access_denied_stops_on_one_line() -
         stubber.add_client_error(
             "batch_import_findings", "InvalidAccessException", "Security Hub is not enabled"
         )
-        with pytest.raises(CheckerError, match=r"^Security Hub: InvalidAccessException: Security"):
+        with pytest.raises(
+            CheckerError,
+            match=r"^Security Hub: cannot import findings: InvalidAccessException: Security",
+        ):
             securityhub.import_findings(client, findings, sleep=lambda _: None)
 
 
@@ -194,5 +198,17 @@ def test_publishing_needs_the_hub_account_and_region() -> None:
         securityhub.publish(object(), failing_jobs(1), RenderOptions(generated_at=WHEN))
 
 
-def test_the_caller_account_comes_from_sts(aws: None) -> None:
-    assert securityhub.caller_account(boto3.session.Session(), REGION) == "123456789012"
+def test_connect_finds_the_callers_account_and_the_first_region(aws: None) -> None:
+    hub = securityhub.connect(Connection(regions=("eu-west-1", "us-east-1")))
+    assert (hub.account, hub.region) == ("123456789012", "eu-west-1")
+    assert hub.client.meta.region_name == "eu-west-1"
+
+
+def test_connect_without_credentials_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(CheckerError, match=r"^Security Hub: no AWS credentials found"):
+        securityhub.connect(Connection(regions=(REGION,)))

@@ -158,7 +158,8 @@ def test_aws_options_without_deep_are_a_usage_error(write_file, options: tuple[s
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == (
-        "bedrock-checker: error: the AWS options (--region, --profile, ...) are for --deep only\n"
+        "bedrock-checker: error: the AWS options (--region, --profile, ...) are for --deep "
+        "and --security-hub only\n"
     )
 
 
