@@ -115,10 +115,14 @@ def _waivers(result: JobResult) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """The value when it is a mapping, else an empty one: a document's fields can be anything."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def _models(document: Mapping[str, Any], derived: Mapping[str, Any]) -> dict[str, Any]:
-    teacher = ((document.get("customizationConfig") or {}).get("distillationConfig") or {}).get(
-        "teacherModelConfig"
-    ) or {}
+    config = _mapping(document.get("customizationConfig"))
+    teacher = _mapping(_mapping(config.get("distillationConfig")).get("teacherModelConfig"))
     return {
         "base": {
             "identifier": document.get("baseModelArn"),
@@ -151,6 +155,7 @@ def _data_locations(derived: Mapping[str, Any]) -> list[dict[str, Any]]:
             "field": entry.get("path"),
         }
         for entry in derived.get("dataUris") or ()
+        if isinstance(entry, Mapping)
     ]
 
 
@@ -159,8 +164,8 @@ def _job_document(
 ) -> dict[str, Any]:
     job = result.job
     document: Mapping[str, Any] = job.document if job else {}
-    derived: Mapping[str, Any] = document.get("derived") or {}
-    resources: Mapping[str, Any] = document.get("resources") or {}
+    derived = _mapping(document.get("derived"))
+    resources = _mapping(document.get("resources"))
     digests = dict(options.policy_digests)
     return {
         "evidenceVersion": EVIDENCE_VERSION,

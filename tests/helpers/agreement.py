@@ -9,8 +9,17 @@ from typing import Any
 from junitparser import Error, Failure, JUnitXml, Skipped
 
 from checker.frameworks import summarize
-from checker.model import FindingStatus, Report
-from checker.reports import FORMATS, RenderOptions, json_report, junit, markdown, sarif
+from checker.model import FindingStatus, Report, Severity, job_identity
+from checker.reports import (
+    FORMATS,
+    RenderOptions,
+    asff,
+    evidence,
+    json_report,
+    junit,
+    markdown,
+    sarif,
+)
 from helpers.html_page import Page
 from helpers.junit import validate_junit
 from helpers.markdown import expected_summary_table, summary_table
@@ -151,3 +160,48 @@ def check_html(report: Report, expected: dict[str, Any], framework: str) -> None
     statuses = [row.attrs["data-status"] for row in page.find("tr", "control-row")]
     assert statuses == [c["status"] for c in controls["framework"]["controls"]]
     assert statuses == [c.status for c in summarize(report, framework).controls]
+
+
+def check_asff(report: Report) -> None:
+    """One ASFF finding per (job, rule) with a violation that counts or an unknown outcome."""
+    options = RenderOptions(asff_account="111122223333", default_region="us-east-1")
+    findings = json.loads(asff.render(report, options))
+    pairs = {
+        (job_identity(r), f.rule.id): f.rule.severity
+        for r in report.results
+        for f in r.findings
+        if f.counts or f.status is FindingStatus.UNKNOWN
+    }
+    failing = {
+        (job_identity(r), f.rule.id): f.rule.severity
+        for r in report.results
+        for f in r.findings
+        if f.counts
+    }
+    assert len(findings) == len({f["Id"] for f in findings}) == len(pairs)
+    statuses = Counter(f["Compliance"]["Status"] for f in findings)
+    assert statuses["FAILED"] == len(failing)
+    assert statuses["WARNING"] == len(pairs) - len(failing)
+    labels = Counter(f["Severity"]["Label"] for f in findings)
+    assert labels["HIGH"] == sum(1 for s in failing.values() if s is Severity.ERROR)
+    assert labels["INFORMATIONAL"] == len(pairs) - len(failing)
+
+
+def check_evidence(report: Report, expected: dict[str, Any]) -> None:
+    """One evidence document per job, whose outcomes agree with the summary."""
+    files = evidence.documents(report, RenderOptions())
+    index = json.loads(files[evidence.INDEX])
+    assert index["summary"] == report.summary()
+    documents = [
+        json.loads(text)
+        for name, text in files.items()
+        if name not in (evidence.INDEX, evidence.MANIFEST)
+    ]
+    assert len(documents) == len(index["jobs"]) == expected["jobs"]
+    outcomes = Counter(d["job"]["outcome"] for d in documents)
+    for outcome in ("passed", "failed", "waived", "errored"):
+        assert outcomes[outcome] == report.summary()[outcome]
+    violated = sum(1 for d in documents for r in d["rules"] if r["outcome"] == "violated")
+    per_job = {(i, f.rule.id) for i, r in enumerate(report.results) for f in r.findings if f.counts}
+    assert violated == len(per_job)
+    assert len(files[evidence.MANIFEST].splitlines()) == len(files) - 1

@@ -7,6 +7,8 @@ import datetime
 from typing import Any
 
 from helpers.agreement import (
+    check_asff,
+    check_evidence,
     check_html,
     check_json,
     check_junit,
@@ -137,3 +139,5 @@ def test_every_format_agrees_on_the_counts(generated) -> None:
     check_markdown(report)
     for framework in FRAMEWORKS:
         check_html(report, expected, framework)
+    check_asff(report)
+    check_evidence(report, expected)
