@@ -41,7 +41,7 @@ def test_asff_file_of_the_examples(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     assert result.exit_code == 1, result.stderr
     findings = json.loads(target.read_text(encoding="utf-8"))
-    assert len(findings) == 25
+    assert len(findings) == 26
     assert asff_problems(findings) == []
     # Each job's findings go to the Security Hub of its own region; create requests that name
     # no region, to AWS_REGION's.
@@ -118,7 +118,7 @@ def test_security_hub_publishes_and_a_second_run_updates(aws_env: None) -> None:
     assert first.exit_code == 1, first.stderr
     assert (
         "Security Hub (arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default): "
-        "25 findings imported, 0 archived\n"
+        "26 findings imported, 0 archived\n"
     ) in first.stderr
     second = run("check", *EXAMPLES, "--security-hub", "--asff-account", "111122223333")
     assert second.exit_code == 1, second.stderr
@@ -127,7 +127,7 @@ def test_security_hub_publishes_and_a_second_run_updates(aws_env: None) -> None:
     stored = [
         f for page in client.get_paginator("get_findings").paginate() for f in page["Findings"]
     ]
-    assert len(stored) == 25
+    assert len(stored) == 26
     assert {f["RecordState"] for f in stored} == {"ACTIVE"}
 
 
