@@ -41,13 +41,13 @@ def test_asff_file_of_the_examples(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     assert result.exit_code == 1, result.stderr
     findings = json.loads(target.read_text(encoding="utf-8"))
-    assert len(findings) == 26
+    assert len(findings) == 43
     assert asff_problems(findings) == []
     # Each job's findings go to the Security Hub of its own region; create requests that name
     # no region, to AWS_REGION's.
     assert {f["ProductArn"] for f in findings} == {
         f"arn:aws:securityhub:{region}:111122223333:product/111122223333/default"
-        for region in ("us-east-1", "us-west-2")
+        for region in ("us-east-1", "us-west-2", "eu-west-1")
     }
 
 
@@ -95,8 +95,8 @@ def test_evidence_folder_with_its_manifest(tmp_path: Path) -> None:
 
     assert result.exit_code == 1, result.stderr
     index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
-    assert index["summary"]["jobs"] == 18 == len(index["jobs"])
-    assert len(list(folder.glob("*.json"))) == 18 + 1  # the jobs and index.json
+    assert index["summary"]["jobs"] == 27 == len(index["jobs"])
+    assert len(list(folder.glob("*.json"))) == 27 + 1  # the jobs and index.json
     for line in (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
         digest, name = line.split("  ", 1)
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
@@ -118,7 +118,7 @@ def test_security_hub_publishes_and_a_second_run_updates(aws_env: None) -> None:
     assert first.exit_code == 1, first.stderr
     assert (
         "Security Hub (arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default): "
-        "26 findings imported, 0 archived\n"
+        "43 findings imported, 0 archived\n"
     ) in first.stderr
     second = run("check", *EXAMPLES, "--security-hub", "--asff-account", "111122223333")
     assert second.exit_code == 1, second.stderr
@@ -127,7 +127,7 @@ def test_security_hub_publishes_and_a_second_run_updates(aws_env: None) -> None:
     stored = [
         f for page in client.get_paginator("get_findings").paginate() for f in page["Findings"]
     ]
-    assert len(stored) == 26
+    assert len(stored) == 43
     assert {f["RecordState"] for f in stored} == {"ACTIVE"}
 
 
