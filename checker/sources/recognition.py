@@ -46,6 +46,9 @@ def read_document(data: Any, lines: Mapping[str, int], origin: Origin) -> list[I
         found = recogniser.read(data, lines, origin)
         if found is not None:
             return list(found)
+    if origin.index is not None and isinstance(data, Mapping):
+        # One document of several in a file that holds jobs: never dropped without a word.
+        return [LoadError(origin, f"item {origin.index} is not a customization job")]
     return []
 
 
