@@ -179,3 +179,18 @@ def test_a_walk_reads_terraform_whose_resource_type_is_escaped(tmp_path: Path) -
 
     assert isinstance(job, Job)
     assert job.resource == "aws_bedrock_custom_model.m"
+
+
+def test_a_document_without_a_job_among_jobs_is_an_error_result_not_dropped() -> None:
+    from checker.model import LoadError
+    from checker.sources.files import read_bytes
+
+    job = request()
+    nameless = {key: value for key, value in job.items() if key != "jobName"}
+    text = yaml.safe_dump_all([job, nameless])
+
+    items = read_bytes(text.encode("utf-8"), "jobs.yaml", explicit=True, suffix=".yaml") or []
+
+    assert len(items) == 2
+    assert isinstance(items[1], LoadError)
+    assert items[1].message == "item 1 is not a customization job"
