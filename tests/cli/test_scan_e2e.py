@@ -133,7 +133,7 @@ def test_debug_over_http_prints_the_wire_log_but_no_secret(
 
     assert result.returncode == 0, result.stderr
     log = result.stderr
-    assert "botocore.endpoint: Sending http request" in log
+    assert "botocore.endpoint - DEBUG - Sending http request" in log  # the AWS CLI's layout
     assert "'Authorization': b'***'" in log
     assert "'X-Amz-Security-Token': b'***'" in log
     assert SECRET not in log
