@@ -16,7 +16,9 @@ _REDACTIONS = (
     # XML bodies (STS AssumeRole) and `name: value`, `name=value`, `'name': b'value'` forms.
     (re.compile(r"(?i)(<(?:SecretAccessKey|SessionToken)>)[^<]*"), r"\1***"),
     (
-        re.compile(rf"""(?i)((?:{_SECRET_NAMES})['"]?\s*[:=]\s*b?['"]?)[^'"&\s,;}}<>]+"""),
+        re.compile(
+            rf"""(?i)((?:{_SECRET_NAMES})['"]?\s*[:=]\s*(?:b(?=['"]))?['"]?)[^'"&\s,;}}<>]+"""
+        ),
         r"\1***",
     ),
 )

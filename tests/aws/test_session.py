@@ -267,3 +267,10 @@ def test_redaction_is_installed_once_per_handler(monkeypatch: pytest.MonkeyPatch
     finally:
         root.removeHandler(handler)
     assert sum(isinstance(f, aws_redact.SecretRedactor) for f in handler.filters) == 1
+
+
+@pytest.mark.parametrize("signature", ["b3f0a9", "bb"])
+def test_a_secret_starting_with_b_is_masked_whole(signature: str) -> None:
+    # "b" is a bytes prefix only before a quote; a signature that starts with it is masked too.
+    redacted = aws_redact.redact(f"X-Amz-Signature={signature}&next=1")
+    assert redacted == "X-Amz-Signature=***&next=1"
