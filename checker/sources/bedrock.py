@@ -352,6 +352,10 @@ def collect(
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+    # Scopes fail in the order their calls end: report them in the order they were given.
+    given = {scope.label: index for index, scope in enumerate([*scopes, *extra_scopes])}
+    ordered = sorted(run.failures.items(), key=lambda item: given.get(item[0], len(given)))
+    run.failures = dict(ordered)
     if failed is not None:
         failed.extend(run.failures.values())
     if run.failures:

@@ -25,6 +25,7 @@ from typing import Any
 import boto3
 import pytest
 from helpers.aws import create_job, fake_aws_env
+from helpers.cli import interruptible
 from helpers.deep import bedrock_trust, serve_role_and_buckets
 from helpers.faultproxy import FaultProxy, Faults
 from helpers.junit import validate_junit
@@ -232,7 +233,12 @@ def test_a_signal_mid_scan_ends_promptly_and_leaves_no_partial_report(
     proxy = make_proxy(delay=1.0, delay_seconds=0.3, kinds=frozenset({"get"}))
     out = tmp_path / "out"
     process = subprocess.Popen(
-        scan_command(proxy, out), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        scan_command(proxy, out),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=interruptible,
     )
     deadline = time.monotonic() + 30
     while proxy.counts.by_kind["get"] < 20 and time.monotonic() < deadline:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from helpers.cli import interruptible
 from helpers.faultproxy import FaultProxy, Faults
 from helpers.live import cli_env, command, create_job, moto_server, run_cli
 
@@ -118,6 +119,7 @@ def test_a_signal_while_the_listing_hangs_exits_within_2_seconds(
                 "--json", str(out / "report.json"), "--sarif", str(out / "results.sarif"),
             ),
             env=cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=interruptible,
         )  # fmt: skip
         deadline = time.monotonic() + 20
         while not endpoint.connections and time.monotonic() < deadline:
@@ -149,6 +151,7 @@ def test_a_signal_while_gets_hang_exits_within_2_seconds(
                 "--json", str(out / "report.json"), "--cli-read-timeout", "30",
             ),
             env=cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=interruptible,
         )  # fmt: skip
         deadline = time.monotonic() + 20
         while proxy.counts.by_kind["get"] < 10 and time.monotonic() < deadline:

@@ -71,3 +71,11 @@ def create_job(client: Any, name: str, **overrides: Any) -> str:
     request.update(overrides)
     request = {key: value for key, value in request.items() if value is not None}
     return str(client.create_model_customization_job(**request)["jobArn"])
+
+
+def interruptible() -> None:
+    """preexec_fn for a child that a test interrupts: a shell that started the test run in
+    the background set SIGINT to 'ignore', which the child would inherit and keep."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
