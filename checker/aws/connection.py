@@ -31,6 +31,8 @@ class Connection:
     max_attempts: int | None = None
     max_concurrency: int = DEFAULT_CONCURRENCY
     external_id: str | None = None  # sts:ExternalId for every role assumed
+    # Not an option: `get` and `show` set it from the profile's cli_timestamp_format.
+    wire_timestamps: bool = False
     # An audit of several accounts (checker/aws/organization.py): which ones, through which role
     organization: bool = False
     ous: tuple[str, ...] = ()

@@ -67,6 +67,24 @@ def make_session(profile: str | None) -> Any:
         raise CheckerError(f"{where}: cannot parse the AWS config file") from exc
 
 
+def keep_wire_timestamps(session: Any) -> None:
+    """Timestamps as the service sent them (``cli_timestamp_format = none``), not datetimes."""
+    factory = session._session.get_component("response_parser_factory")
+    factory.set_parser_defaults(timestamp_parser=lambda value: value)
+
+
+def cli_settings(profile: str | None) -> tuple[str | None, str | None]:
+    """The profile's ``output`` and ``cli_timestamp_format`` from the AWS config file."""
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        config = make_session(profile)._session.get_scoped_config()
+    except ProfileNotFound as exc:
+        raise no_profile(exc, profile) from exc
+    output, timestamps = config.get("output"), config.get("cli_timestamp_format")
+    return (str(output) if output else None, str(timestamps) if timestamps else None)
+
+
 def no_profile(exc: Exception, given: str | None) -> CheckerError:
     if given:
         return CheckerError(f"--profile {given}: no such profile in the AWS config files")
@@ -209,6 +227,11 @@ def sts_client(connection: Connection, session: Any, region: str | None) -> Any:
     )
 
 
+def _iso(moment: Any) -> str:
+    """A timestamp as ISO 8601: a datetime, or the wire's own string when the session keeps them."""
+    return moment if isinstance(moment, str) else str(moment.isoformat())
+
+
 def assume_role(connection: Connection, session: Any, role_arn: str, sts: Any) -> Any:
     """A session holding the role's temporary credentials, assumed now (so that a role that
     cannot be assumed fails here) and again by botocore before they expire: an audit of many
@@ -227,7 +250,7 @@ def assume_role(connection: Connection, session: Any, role_arn: str, sts: Any) -
             "access_key": credentials["AccessKeyId"],
             "secret_key": credentials["SecretAccessKey"],
             "token": credentials["SessionToken"],
-            "expiry_time": credentials["Expiration"].isoformat(),
+            "expiry_time": _iso(credentials["Expiration"]),
         }
 
     credentials = RefreshableCredentials.create_from_metadata(
@@ -238,4 +261,7 @@ def assume_role(connection: Connection, session: Any, role_arn: str, sts: Any) -
     # The caller's service-model loader, already warm: a session per account would otherwise
     # parse the same service models again for every account of an audit.
     core.register_component("data_loader", session._session.get_component("data_loader"))
-    return boto3.session.Session(botocore_session=core)
+    assumed = boto3.session.Session(botocore_session=core)
+    if connection.wire_timestamps:
+        keep_wire_timestamps(assumed)
+    return assumed

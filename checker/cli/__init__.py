@@ -5,6 +5,7 @@ checker.pipeline and the modules below it."""
 from __future__ import annotations
 
 import traceback
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -19,12 +20,18 @@ class Failure(click.ClickException):
 
     exit_code = 2
 
+    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.details = details
+
     def show(self, file: Any = None) -> None:
         from checker.reports.escape import no_commands, printable
 
         # The message may quote a file name or a value: shown, never obeyed by the terminal.
         message = no_commands(printable(self.format_message()))
         click.echo(f"bedrock-checker: error: {message}", err=True)
+        for line in self.details:
+            click.echo(no_commands(printable(line)), err=True)
 
 
 class _Terminated(BaseException):
@@ -55,7 +62,9 @@ class _Group(click.Group):
         except CheckerError as exc:
             if ctx.meta.get("debug"):
                 traceback.print_exc()
-            raise Failure(str(exc)) from exc
+            # A --query syntax error shows the expression with a caret, as the AWS CLI does.
+            caret = getattr(exc, "caret_lines", None)
+            raise Failure(str(exc), caret() if caret else ()) from exc
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:
@@ -105,7 +114,7 @@ def main() -> None:
 
 
 def _register() -> None:
-    from checker.cli import check, guard, live, merge, policy
+    from checker.cli import check, guard, live, merge, policy, show
 
     for command in (
         check.check,
@@ -113,6 +122,7 @@ def _register() -> None:
         live.get_job,
         live.snapshot,
         merge.merge,
+        show.show,
         policy.rules,
         policy.policy,
         guard.guard,

@@ -9,7 +9,13 @@ from typing import Any
 
 import click
 
-from checker.cli.options import aws_options, selection_options
+from checker.cli.options import (
+    aws_output_option,
+    get_aws_options,
+    query_option,
+    snapshot_aws_options,
+    snapshot_selection_options,
+)
 from checker.cli.output import ProgressBar, write_atomic
 from checker.errors import CheckerError
 from checker.model import Job, LoadError
@@ -23,19 +29,8 @@ from checker.reports.escape import no_commands, printable
     metavar="NAME|ARN",
     help="The job, by name or ARN. Example: --job-identifier my-ft-job",
 )
-@click.option(
-    "--query",
-    metavar="JMESPATH",
-    help="JMESPath expression applied to the output, as in the AWS CLI. Example: --query vpcConfig",
-)
-@click.option(
-    "--output",
-    "output_format",
-    type=click.Choice(["json", "yaml", "text"]),
-    default="json",
-    show_default=True,
-    help="Output format, as in the AWS CLI. Example: --output yaml",
-)
+@query_option
+@aws_output_option
 @click.option(
     "--document",
     "as_document",
@@ -49,13 +44,13 @@ from checker.reports.escape import no_commands, printable
     help="With --document: add the resources section that --deep checks read (docs/deep.md). "
     "Example: --document --deep --query resources.kmsKey",
 )
-@aws_options
+@get_aws_options
 @click.pass_context
 def get_job(
     ctx: click.Context,
     job_identifier: str,
     query: str | None,
-    output_format: str,
+    output_format: str | None,
     as_document: bool,
     deep: bool,
     connection: Any,
@@ -73,11 +68,23 @@ def get_job(
     Exit codes: 0 printed; 2 usage, credentials or connection error; 3 the job could not
     be fetched (not found, access denied, throttled, timed out).
     """
-    from checker.aws_cli_format import render
+    import dataclasses
+
+    from checker.aws.session import cli_settings
+    from checker.aws_cli_format import TIMESTAMP_FORMATS, check_query, choose_output, render
     from checker.sources import bedrock
 
-    if len(set(connection.regions)) > 1 or len(set(connection.assume_roles)) > 1:
-        raise CheckerError("get: give at most one --region and one --assume-role")
+    check_query(query)
+    profile_output, timestamps = cli_settings(connection.profile)
+    output_format = choose_output(output_format, profile_output)
+    if timestamps and timestamps not in TIMESTAMP_FORMATS:
+        raise CheckerError(
+            f"cli_timestamp_format {timestamps} (in the profile): expected one of "
+            f"{', '.join(TIMESTAMP_FORMATS)}"
+        )
+    if timestamps in ("none", "wire") and not as_document:
+        # The API response as the service sent it; a job document keeps ISO 8601 throughout.
+        connection = dataclasses.replace(connection, wire_timestamps=True)
     if deep and not as_document:
         raise CheckerError("--deep adds to the job document: give --document too")
     selection = bedrock.Selection(job_identifiers=(job_identifier,))
@@ -100,7 +107,7 @@ def get_job(
         click.echo(f"bedrock-checker: error: {printable(item.message)}", err=True)
         ctx.exit(3)
     value = dict(item.document) if isinstance(item, Job) else dict(item.response)
-    click.echo(render(value, output_format, query), nl=False)
+    click.echo(render(value, output_format, query, "GetModelCustomizationJob"), nl=False)
 
 
 @click.command()
@@ -113,8 +120,8 @@ def get_job(
     help="Directory to write <account>/<region>/<job-name>.json files into (created if "
     "needed; files of jobs no longer listed are left alone). Example: --out jobs/",
 )
-@selection_options
-@aws_options
+@snapshot_selection_options
+@snapshot_aws_options
 @click.pass_context
 def snapshot(ctx: click.Context, out_dir: str, connection: Any, selection: Any) -> None:
     """Write each job's Get response (with its tags) to a file, to commit and `check` later.

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from checker.aws.connection import DEFAULT_CONCURRENCY
 from checker.errors import CheckerError
 from checker.frameworks import FRAMEWORKS
 from checker.pipeline import FAIL_ON
@@ -69,6 +70,7 @@ class RunOptions:
     sarif_include_waived: bool
     framework: str | None
     quiet: bool = False
+    query: str | None = None
     # --NAME FILE of each format in FILE_FORMATS: where to write it (None: not asked for)
     report_files: dict[str, str | None] = field(default_factory=dict)
     asff_account: str | None = None
@@ -114,6 +116,13 @@ _RUN_OPTIONS = [
         metavar="FILE",
         help="Write the console report to FILE instead of standard output; the "
         "console then shows the summary line only. Example: --format json -o r.json",
+    ),
+    click.option(
+        "--query",
+        metavar="JMESPATH",
+        help="Print the result of this JMESPath expression over the JSON report (as JSON, "
+        "as the AWS CLI's --query) instead of the console report. "
+        "Example: --query 'jobs[?outcome==`failed`].name'",
     ),
     click.option(
         "--quiet",
@@ -306,6 +315,28 @@ def _check_endpoint_url(_ctx: click.Context, _param: click.Parameter, value: Any
     return value
 
 
+def _at_most_one(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Any:
+    """For an option this command takes once: a second value is a usage error, not ignored."""
+    if len(set(values)) > 1:
+        raise click.BadParameter("give it at most once for this command", ctx, param)
+    return values
+
+
+def _repeatable(option: str, *, repeatable: bool, metavar: str, help_text: str) -> Any:
+    """An option whose values arrive as a tuple; its help says "repeatable" exactly when the
+    command accepts more than one (the same fact decides both)."""
+    suffix = "repeatable" if repeatable else "once at most"
+    name = option.lstrip("-").replace("-", "_") + "s"
+    return click.option(
+        option,
+        name,
+        multiple=True,
+        metavar=metavar,
+        callback=None if repeatable else _at_most_one,
+        help=help_text.replace("{repeat}", suffix),
+    )
+
+
 _ENDPOINT_URL = click.option(
     "--endpoint-url",
     metavar="URL",
@@ -318,86 +349,119 @@ _NO_SIGN_REQUEST = click.option(
     is_flag=True,
     help="Send unsigned requests, without loading credentials. Example: --no-sign-request",
 )
-_AWS_OPTIONS = [
-    click.option(
-        "--region",
-        "regions",
-        multiple=True,
-        metavar="REGION",
-        help="AWS region; repeatable. Default: AWS_REGION, AWS_DEFAULT_REGION or the profile's "
-        "region. scan --organization/--accounts also takes 'all': every region where Bedrock "
-        "is offered that the account has enabled. Example: --region us-east-1 --region eu-west-1",
-    ),
-    click.option(
-        "--profile",
-        metavar="NAME",
-        help="Named profile from the AWS config files (default: AWS_PROFILE, else the usual "
-        "credential chain). Example: --profile audit",
-    ),
-    _ENDPOINT_URL,
-    click.option(
-        "--no-verify-ssl",
-        is_flag=True,
-        help="Do not verify TLS certificates (as the AWS CLI's option). Example: --no-verify-ssl",
-    ),
-    click.option(
-        "--ca-bundle",
-        metavar="FILE",
-        help="CA certificate bundle to verify TLS with (default: AWS_CA_BUNDLE). "
-        "Example: --ca-bundle /etc/ssl/corp-ca.pem",
-    ),
-    click.option(
-        "--cli-read-timeout",
-        type=click.FloatRange(min=0),
-        metavar="SECONDS",
-        help="Socket read timeout; 0 waits forever (default 60). Example: --cli-read-timeout 30",
-    ),
-    click.option(
-        "--cli-connect-timeout",
-        type=click.FloatRange(min=0),
-        metavar="SECONDS",
-        help="Socket connect timeout; 0 waits forever (default 60). "
-        "Example: --cli-connect-timeout 10",
-    ),
-    _NO_SIGN_REQUEST,
-    click.option(
-        "--assume-role",
-        "assume_roles",
-        multiple=True,
-        metavar="ROLE_ARN",
-        help="Scan the account of this IAM role through sts:AssumeRole instead of the caller's; "
-        "repeatable. Example: --assume-role arn:aws:iam::111122223333:role/BedrockAudit",
-    ),
-    click.option(
-        "--external-id",
-        metavar="TEXT",
-        help="sts:ExternalId to pass with every role assumed (--assume-role, and the audit "
-        "role of --organization/--accounts). Example: --external-id audit-2026",
-    ),
-    click.option(
-        "--retry-mode",
-        type=click.Choice(["standard", "adaptive"]),
-        help="botocore retry mode for throttling and server errors (default: AWS_RETRY_MODE "
-        "or the profile's, else adaptive; see docs/live.md). Example: --retry-mode standard",
-    ),
-    click.option(
-        "--max-attempts",
-        type=click.IntRange(min=1),
-        metavar="N",
-        help="Attempts per call, the first included (default: AWS_MAX_ATTEMPTS or the "
-        "profile's, else 8). Example: --max-attempts 5",
-    ),
-    click.option(
-        "--max-concurrency",
-        type=click.IntRange(1, 256),
-        default=16,
-        show_default=True,
-        metavar="N",
-        help="API calls in flight at once (job fetches, and --deep's resource reads). "
-        "Example: --max-concurrency 8",
-    ),
-    debug_option,
-]
+
+
+def aws_option_list(
+    *,
+    regions: bool = True,
+    roles: bool = True,
+    concurrency: bool = True,
+    bedrock_endpoint: bool = True,
+    debug: bool = True,
+    audit: bool = False,
+    role_use: str = "Scan the account of this IAM role",
+) -> list[Any]:
+    """The AWS options of one command, from the facts of that command: whether it takes several
+    regions and roles, whether it makes calls in parallel, whether it calls Bedrock itself."""
+    options: list[Any] = [
+        _repeatable(
+            "--region",
+            repeatable=regions,
+            metavar="REGION",
+            help_text="AWS region; {repeat}. Default: AWS_REGION, AWS_DEFAULT_REGION or the "
+            "profile's region. "
+            + (
+                "With --organization/--accounts also 'all': every region where Bedrock is "
+                "offered that the account has enabled. "
+                if audit
+                else ""
+            )
+            + "Example: --region us-east-1"
+            + (" --region eu-west-1" if regions else ""),
+        ),
+        click.option(
+            "--profile",
+            metavar="NAME",
+            help="Named profile from the AWS config files (default: AWS_PROFILE, else the usual "
+            "credential chain). Example: --profile audit",
+        ),
+    ]
+    if bedrock_endpoint:
+        options.append(_ENDPOINT_URL)
+    options += [
+        click.option(
+            "--no-verify-ssl",
+            is_flag=True,
+            help="Do not verify TLS certificates (as the AWS CLI's option). "
+            "Example: --no-verify-ssl",
+        ),
+        click.option(
+            "--ca-bundle",
+            metavar="FILE",
+            help="CA certificate bundle to verify TLS with (default: AWS_CA_BUNDLE). "
+            "Example: --ca-bundle /etc/ssl/corp-ca.pem",
+        ),
+        click.option(
+            "--cli-read-timeout",
+            type=click.FloatRange(min=0),
+            metavar="SECONDS",
+            help="Socket read timeout; 0 waits forever (default 60). "
+            "Example: --cli-read-timeout 30",
+        ),
+        click.option(
+            "--cli-connect-timeout",
+            type=click.FloatRange(min=0),
+            metavar="SECONDS",
+            help="Socket connect timeout; 0 waits forever (default 60). "
+            "Example: --cli-connect-timeout 10",
+        ),
+    ]
+    if bedrock_endpoint:
+        options.append(_NO_SIGN_REQUEST)
+    options += [
+        _repeatable(
+            "--assume-role",
+            repeatable=roles,
+            metavar="ROLE_ARN",
+            help_text=f"{role_use} through sts:AssumeRole instead of the caller's; {{repeat}}. "
+            "Example: --assume-role arn:aws:iam::111122223333:role/BedrockAudit",
+        ),
+        click.option(
+            "--external-id",
+            metavar="TEXT",
+            help="sts:ExternalId to pass with every role assumed (--assume-role"
+            + (", and the audit role of --organization/--accounts" if audit else "")
+            + "). Example: --external-id audit-2026",
+        ),
+        click.option(
+            "--retry-mode",
+            type=click.Choice(["standard", "adaptive"]),
+            help="botocore retry mode for throttling and server errors (default: AWS_RETRY_MODE "
+            "or the profile's, else adaptive; see docs/live.md). Example: --retry-mode standard",
+        ),
+        click.option(
+            "--max-attempts",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="Attempts per call, the first included (default: AWS_MAX_ATTEMPTS or the "
+            "profile's, else 8). Example: --max-attempts 5",
+        ),
+    ]
+    if concurrency:
+        options.append(
+            click.option(
+                "--max-concurrency",
+                type=click.IntRange(1, 256),
+                default=DEFAULT_CONCURRENCY,
+                show_default=True,
+                metavar="N",
+                help="API calls in flight at once (job fetches, and --deep's resource reads). "
+                "Example: --max-concurrency 8",
+            )
+        )
+    if debug:
+        options.append(debug_option)
+    return options
 
 
 def _checked(convert: Callable[[Any], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
@@ -477,61 +541,89 @@ _AUDIT_OPTIONS = [
     ),
 ]
 
-_SELECTION_OPTIONS = [
-    click.option(
-        "--job-identifier",
-        "job_identifiers",
-        multiple=True,
-        metavar="NAME|ARN",
-        help="Fetch this job instead of listing; repeatable. A name is looked up in every "
-        "--region, an ARN in its own. Example: --job-identifier my-ft-job",
-    ),
-    click.option(
-        "--model-identifier",
-        "model_identifiers",
-        multiple=True,
-        metavar="NAME|ARN",
-        help="Evaluate the job that produced this custom model; repeatable. "
-        "Example: --model-identifier my-custom-model",
-    ),
-    click.option(
-        "--status",
-        type=click.Choice(_JOB_STATUSES, case_sensitive=False),
-        metavar="[" + "|".join(_JOB_STATUSES) + "]",
-        help="Only jobs with this status (default: every status). Example: --status Completed",
-    ),
-    click.option(
-        "--name-contains",
-        metavar="TEXT",
-        help="Only jobs whose name contains TEXT. Example: --name-contains prod-",
-    ),
-    click.option(
-        "--created-after",
-        type=_Timestamp(),
-        help="Only jobs created after this time (UTC unless a zone is given). "
-        "Example: --created-after 2026-01-01",
-    ),
-    click.option(
-        "--created-before",
-        type=_Timestamp(),
-        help="Only jobs created before this time. Example: --created-before 2026-03-31T12:00Z",
-    ),
-    click.option(
-        "--max-jobs",
-        type=click.IntRange(min=1),
-        metavar="N",
-        help="Stop after N jobs in all (listing order: regions as given, newest first). "
-        "Example: --max-jobs 200",
-    ),
-    click.option(
-        "--page-size",
-        type=click.IntRange(1, 1000),
-        default=100,
-        show_default=True,
-        metavar="N",
-        help="Jobs per ListModelCustomizationJobs page. Example: --page-size 1000",
-    ),
-]
+
+_SORT_ORDERS = ("Ascending", "Descending")
+
+
+def selection_option_list(verb: str) -> list[Any]:
+    """Which jobs scan (``verb`` "Evaluate") or snapshot ("Write") works on. The filters also
+    answer to the AWS CLI's names for them (--status-equals, --creation-time-after, ...)."""
+    return [
+        click.option(
+            "--job-identifier",
+            "job_identifiers",
+            multiple=True,
+            metavar="NAME|ARN",
+            help="Fetch this job instead of listing; repeatable. A name is looked up in every "
+            "--region, an ARN in its own. Example: --job-identifier my-ft-job",
+        ),
+        click.option(
+            "--model-identifier",
+            "model_identifiers",
+            multiple=True,
+            metavar="NAME|ARN",
+            help=f"{verb} the job that produced this custom model; repeatable. "
+            "Example: --model-identifier my-custom-model",
+        ),
+        click.option(
+            "--status",
+            "--status-equals",
+            "status",
+            type=click.Choice(_JOB_STATUSES, case_sensitive=False),
+            metavar="[" + "|".join(_JOB_STATUSES) + "]",
+            help="Only jobs with this status (default: every status). Example: --status Completed",
+        ),
+        click.option(
+            "--name-contains",
+            metavar="TEXT",
+            help="Only jobs whose name contains TEXT. Example: --name-contains prod-",
+        ),
+        click.option(
+            "--created-after",
+            "--creation-time-after",
+            "created_after",
+            type=_Timestamp(),
+            help="Only jobs created after this time (UTC unless a zone is given). "
+            "Example: --created-after 2026-01-01",
+        ),
+        click.option(
+            "--created-before",
+            "--creation-time-before",
+            "created_before",
+            type=_Timestamp(),
+            help="Only jobs created before this time. Example: --created-before 2026-03-31T12:00Z",
+        ),
+        click.option(
+            "--sort-by",
+            type=click.Choice(["CreationTime"]),
+            help="Order of the listing, as ListModelCustomizationJobs's sortBy (the API sorts "
+            "by CreationTime only). Example: --sort-by CreationTime",
+        ),
+        click.option(
+            "--sort-order",
+            type=click.Choice(_SORT_ORDERS),
+            help="Ascending (oldest first) or Descending (newest first, the API's default). "
+            "Example: --sort-order Ascending",
+        ),
+        click.option(
+            "--max-jobs",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="Stop after N jobs in all (listing order: regions as given, then --sort-order, "
+            "newest first by default). Example: --max-jobs 200",
+        ),
+        click.option(
+            "--page-size",
+            "--max-results",
+            "page_size",
+            type=click.IntRange(1, 1000),
+            default=100,
+            show_default=True,
+            metavar="N",
+            help="Jobs per ListModelCustomizationJobs page (the API's maxResults; every page "
+            "is read). Example: --page-size 1000",
+        ),
+    ]
 
 
 def _connection_type() -> Any:
@@ -546,16 +638,55 @@ def _selection_type() -> Any:
     return Selection
 
 
-aws_options = option_group(_AWS_OPTIONS, "connection", _connection_type)
-# check --deep reaches AWS with the same options, bar the Bedrock endpoint's and --debug (its own).
+aws_options = option_group(aws_option_list(), "connection", _connection_type)
+# check --deep reads every job's resources in one region, with as many roles as accounts; its
+# Bedrock calls are none, and --debug is its own option.
 deep_aws_options = option_group(
-    [o for o in _AWS_OPTIONS if o not in (_ENDPOINT_URL, _NO_SIGN_REQUEST, debug_option)],
+    aws_option_list(
+        regions=False,
+        bedrock_endpoint=False,
+        debug=False,
+        role_use="Read the resources of jobs in this IAM role's account",
+    ),
     "connection",
     _connection_type,
 )
-selection_options = option_group(_SELECTION_OPTIONS, "selection", _selection_type)
 # scan: the AWS options and the audit of several accounts.
-scan_aws_options = option_group([*_AWS_OPTIONS, *_AUDIT_OPTIONS], "connection", _connection_type)
+scan_aws_options = option_group(
+    [*aws_option_list(audit=True), *_AUDIT_OPTIONS], "connection", _connection_type
+)
+# get fetches one job: one region, one account, one call at a time.
+get_aws_options = option_group(
+    aws_option_list(
+        regions=False,
+        roles=False,
+        concurrency=False,
+        role_use="Fetch the job from the account of this IAM role",
+    ),
+    "connection",
+    _connection_type,
+)
+snapshot_aws_options = option_group(
+    aws_option_list(role_use="Write the jobs of the account of this IAM role"),
+    "connection",
+    _connection_type,
+)
+selection_options = option_group(selection_option_list("Evaluate"), "selection", _selection_type)
+snapshot_selection_options = option_group(
+    selection_option_list("Write"), "selection", _selection_type
+)
+query_option = click.option(
+    "--query",
+    metavar="JMESPATH",
+    help="JMESPath expression applied to the output, as in the AWS CLI. Example: --query vpcConfig",
+)
+aws_output_option = click.option(
+    "--output",
+    "output_format",
+    type=click.Choice(["json", "yaml", "text", "table"]),
+    help="Output format, as in the AWS CLI (default: AWS_DEFAULT_OUTPUT, else the profile's "
+    "output, else json). Example: --output yaml",
+)
 deep_option = click.option(
     "--deep",
     is_flag=True,

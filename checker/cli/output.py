@@ -115,6 +115,10 @@ def check_outputs(run: RunOptions) -> None:
             f"{run.output} format use --format {run.output} (or -o ./{run.output} for a file "
             "of that name)"
         )
+    if run.query is not None:
+        from checker.aws_cli_format import check_query
+
+        check_query(run.query)
     if run.create_baseline == "-":
         raise CheckerError("--create-baseline needs a file name, not '-'")
     anchor = run.sarif_anchor
@@ -271,17 +275,34 @@ def write_reports(
     console_err = bool(to_stdout)
     if to_stdout:
         click.echo(FORMATS[to_stdout[0]](report, options), nl=False)
+    console: Callable[[Report, RenderOptions], str] = FORMATS[run.output_format]
+    if run.query is not None:
+        console = _queried(run.query)
     if run.output is not None and run.output != "-":
-        write_atomic(run.output, FORMATS[run.output_format](report, options))
+        write_atomic(run.output, console(report, options))
         for warning in waiver_warnings(report):
             click.echo(warning, err=True)
         click.echo(summary_line(report), err=console_err, color=colored)
-    elif run.output_format == "text":
+    elif run.output_format == "text" and run.query is None:
         # click strips ANSI codes when stdout is not a terminal unless told otherwise.
         click.echo(FORMATS["text"](report, options), nl=False, err=console_err, color=colored)
     else:
-        click.echo(FORMATS[run.output_format](report, options), nl=False, err=console_err)
+        click.echo(console(report, options), nl=False, err=console_err)
     return options
+
+
+def _queried(query: str) -> Callable[[Report, RenderOptions], str]:
+    """The console report as --query makes it: the JMESPath result over the JSON report."""
+
+    def render(report: Report, options: RenderOptions) -> str:
+        import json
+
+        from checker.aws_cli_format import render as aws_render
+
+        value = json.loads(FORMATS["json"](report, options))
+        return aws_render(value, "json", query)
+
+    return render
 
 
 # GitHub refuses a step summary larger than this and shows none of it.

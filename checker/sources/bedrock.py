@@ -66,6 +66,8 @@ class Selection:
     created_before: datetime.datetime | None = None
     max_jobs: int | None = None
     page_size: int = DEFAULT_PAGE_SIZE
+    sort_by: str | None = None
+    sort_order: str | None = None
 
     @property
     def by_identifier(self) -> bool:
@@ -78,6 +80,8 @@ class Selection:
             "nameContains": self.name_contains,
             "creationTimeAfter": self.created_after,
             "creationTimeBefore": self.created_before,
+            "sortBy": self.sort_by,
+            "sortOrder": self.sort_order,
         }
         return {key: value for key, value in filters.items() if value is not None}
 
@@ -85,8 +89,8 @@ class Selection:
         if self.by_identifier and (self.list_filters() or self.max_jobs is not None):
             raise CheckerError(
                 "--job-identifier/--model-identifier name the jobs to fetch; they cannot be "
-                "combined with --status, --name-contains, --created-after/--created-before "
-                "or --max-jobs"
+                "combined with --status, --name-contains, --created-after/--created-before, "
+                "--sort-by/--sort-order or --max-jobs"
             )
         after, before = self.created_after, self.created_before
         if after is not None and before is not None and after >= before:
@@ -208,6 +212,8 @@ def fetch(
         for i in (*selection.job_identifiers, *selection.model_identifiers)
     )
     session = aws_session.make_session(connection.profile)
+    if connection.wire_timestamps:
+        aws_session.keep_wire_timestamps(session)
     if organization.audit_regions(connection.regions):
         wanted: Sequence[str] = organization.caller_regions(connection, session)
     else:
@@ -300,9 +306,10 @@ class _Run:
 
 @dataclass(frozen=True)
 class _Miss:
-    """The job or model is not in this scope."""
+    """The job or model is not in this scope: the service's own words for it."""
 
     scope: Scope
+    message: str = _NOT_FOUND
 
 
 @dataclass(frozen=True)
@@ -534,7 +541,7 @@ def _look_up(scope: Scope, kind: str, identifier: str, with_tags: bool) -> Any:
         return _fetched(scope, response, with_tags)
     except (ClientError, BotoCoreError) as exc:
         if error_code(exc) == _NOT_FOUND:
-            return _Miss(scope)
+            return _Miss(scope, error_text(exc))
         if is_unreachable(exc):
             return _Down(scope, scope_message(exc, f"cannot look up {kind} {identifier}"))
         return _job_error(scope, kind, identifier, arn, exc)
@@ -571,19 +578,22 @@ def _combine(
         if isinstance(result, FetchedJob):
             found.setdefault(result.arn, result)
     errors: list[Fetched] = [r for r in results if isinstance(r, LoadError)]
-    misses = [r.scope for r in results if isinstance(r, _Miss)]
+    misses = [r for r in results if isinstance(r, _Miss)]
     if found or errors or misses:
         run.reachable = True
     if found or errors:
         # An error elsewhere is kept beside what was found: the job may exist there too.
         return [*found.values(), *errors]
     if misses:
-        where = ", ".join(scope.label for scope in misses)
+        # The service's message (the first scope's; they say the same), and every place asked:
+        # a name is looked up in each region, so the error belongs to all of them.
+        where = ", ".join(miss.scope.label for miss in misses)
+        regions = ", ".join(dict.fromkeys(miss.scope.region for miss in misses))
         arn = identifier if identifier.startswith("arn:") else None
         return [
             LoadError(
-                Origin(region=misses[0].region, arn=arn),
-                f"{kind} {identifier}: {_NOT_FOUND}: not found in {where}",
+                Origin(region=regions, arn=arn),
+                f"{kind} {identifier}: {misses[0].message} (looked up in {where})",
             )
         ]
     if not targets:

@@ -109,7 +109,8 @@ def test_get_a_missing_job_exits_3_on_one_line(bedrock: Any) -> None:
     assert result.exit_code == 3
     assert result.stdout == ""
     assert result.stderr == (
-        "bedrock-checker: error: job absent: ResourceNotFoundException: not found in us-east-1\n"
+        "bedrock-checker: error: job absent: ResourceNotFoundException: Model customization "
+        "job absent not found (looked up in us-east-1)\n"
     )
 
 
@@ -117,7 +118,7 @@ def test_get_a_missing_job_exits_3_on_one_line(bedrock: Any) -> None:
     ("args", "message"),
     [
         (["--query", "vpcConfig[", "--region", "us-east-1"], "--query vpcConfig[: "),
-        (["--region", "us-east-1", "--region", "eu-west-1"], "at most one --region"),
+        (["--region", "us-east-1", "--region", "eu-west-1"], "'--region': give it at most once"),
     ],
 )
 def test_get_configuration_errors_exit_2(bedrock: Any, args: list[str], message: str) -> None:

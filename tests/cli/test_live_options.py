@@ -47,7 +47,13 @@ SELECTION_OPTIONS = (
 OWN_OPTIONS = {
     "scan": AWS_OPTIONS + SELECTION_OPTIONS,
     "snapshot": ("--out", *AWS_OPTIONS, *SELECTION_OPTIONS),
-    "get": ("--job-identifier", "--query", "--output", "--document", *AWS_OPTIONS),
+    "get": (
+        "--job-identifier",
+        "--query",
+        "--output",
+        "--document",
+        *(o for o in AWS_OPTIONS if o != "--max-concurrency"),  # get makes one call at a time
+    ),
 }
 
 

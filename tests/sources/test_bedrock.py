@@ -202,7 +202,8 @@ def test_a_missing_job_is_an_error_result_and_the_others_are_evaluated(bedrock: 
 
     assert names(items) == ["present"]
     assert errors(items) == [
-        "job absent: ResourceNotFoundException: not found in us-east-1, eu-west-1"
+        "job absent: ResourceNotFoundException: Model customization job absent not found "
+        "(looked up in us-east-1, eu-west-1)"
     ]
 
 
