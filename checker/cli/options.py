@@ -14,6 +14,7 @@ from checker.aws.connection import DEFAULT_CONCURRENCY
 from checker.errors import CheckerError
 from checker.frameworks import FRAMEWORKS
 from checker.pipeline import FAIL_ON
+from checker.policy import DEFAULT_POLICIES
 from checker.reports import CONSOLE_FORMATS, FILE_FORMATS, FORMATS
 
 
@@ -40,14 +41,18 @@ debug_option = click.option(
 )
 
 
-policy_option = click.option(
-    "--policy",
-    "policies",
-    multiple=True,
-    metavar="PATH|builtin:NAME",
-    help="Policy file or built-in pack (baseline, promotion, cost, deep); repeatable. "
-    "Default: builtin:baseline. Example: --policy builtin:cost --policy policies/org.yaml",
-)
+def policy_option(default: str) -> Any:
+    """--policy, its help naming the built-in packs that exist and the command's own default."""
+    from checker.packs import builtin_names
+
+    return click.option(
+        "--policy",
+        "policies",
+        multiple=True,
+        metavar="PATH|builtin:NAME",
+        help=f"Policy file or built-in pack ({', '.join(builtin_names())}); repeatable. "
+        f"Default: {default}. Example: --policy builtin:cost --policy policies/org.yaml",
+    )
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ class RunOptions:
 
 
 _RUN_OPTIONS = [
-    policy_option,
+    policy_option(" ".join(DEFAULT_POLICIES)),
     click.option(
         "--rule",
         "select",

@@ -13,7 +13,7 @@ from checker.reports.escape import no_commands, printable
 
 
 @click.command()
-@policy_option
+@policy_option("every built-in pack")
 @click.option(
     "--format",
     "output_format",
