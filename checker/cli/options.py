@@ -41,7 +41,7 @@ debug_option = click.option(
 )
 
 
-def policy_option(default: str) -> Any:
+def policy_option(default: str) -> Callable[[Any], Any]:
     """--policy, its help naming the built-in packs that exist and the command's own default."""
     from checker.packs import builtin_names
 

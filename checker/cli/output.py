@@ -250,6 +250,13 @@ def write_reports(
         asff_region=hub[1] if hub else None,
         default_region=region or default_region(),
     )
+    if run.report_files.get("sarif") is not None:
+        from checker.reports.sarif_anchor import choose_anchor
+
+        anchor, warning = choose_anchor(report, options)
+        if warning:
+            click.echo(f"bedrock-checker: warning: {warning}", err=True)
+            options = dataclasses.replace(options, sarif_anchor=anchor)
     # Everything is rendered before anything is written: a report that cannot be made (an ASFF
     # finding without an account) leaves no other report of the run behind.
     rendered = {
