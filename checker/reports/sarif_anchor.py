@@ -33,7 +33,9 @@ def choose_anchor(report: Report, options: RenderOptions) -> tuple[str, str | No
     else an existing file of the repository root, named in the warning."""
     root = _Locator(options).root
     asked = options.sarif_anchor
-    if (root / asked).is_file() or not uses_anchor(report, options):
+    # Outside a git work tree there is no repository to upload to: nothing to fall back for.
+    in_repository = (root / ".git").exists()
+    if not in_repository or (root / asked).is_file() or not uses_anchor(report, options):
         return asked, None
     candidates = [name for name in _FALLBACKS if (root / name).is_file()]
     if not candidates:

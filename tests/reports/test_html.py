@@ -115,7 +115,7 @@ def test_waivers_show_reason_expiry_and_status(page: Page) -> None:
     cells = [c.all_text() for c in row.children]
     assert cells[0] == "BMC004"
     assert "alias/marketing-models" in cells[3]
-    assert cells[4] == "2027-02-28"
+    assert cells[4] == "2099-12-31"  # examples/waivers.yaml
     assert cells[5] == "security-engineering@example.com"
     assert (cells[6], cells[7]) == ("active", "3")
 
