@@ -35,6 +35,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "AWS_DEFAULT_PROFILE",
         "AWS_REGION",
         "AWS_DEFAULT_REGION",
+        "AWS_DEFAULT_OUTPUT",
         "AWS_ENDPOINT_URL",
         "AWS_ENDPOINT_URL_BEDROCK",
         "AWS_RETRY_MODE",

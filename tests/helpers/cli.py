@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner, Result
 
 from checker.cli import cli
+from helpers.aws import aws_env as aws_env  # the tests of the CLI set up AWS the same way
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -27,30 +27,6 @@ def report(result: Result) -> dict[str, Any]:
 
 def job_names(result: Result) -> list[str]:
     return sorted(job["name"] for job in report(result)["jobs"] if job["name"])
-
-
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Fake credentials, no config files, no instance metadata: nothing leaves the machine."""
-    for name in (
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_DEFAULT_OUTPUT",
-        "AWS_ENDPOINT_URL",
-        "AWS_ENDPOINT_URL_BEDROCK",
-        "AWS_RETRY_MODE",
-        "AWS_MAX_ATTEMPTS",
-        "AWS_CA_BUNDLE",
-        "AWS_SESSION_TOKEN",
-        "CI",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
 
 
 def create_job(client: Any, name: str, **overrides: Any) -> str:
