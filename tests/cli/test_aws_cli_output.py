@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
-from helpers.cli import EXAMPLES, aws_env, create_job, run
-from moto import mock_aws
+from helpers.cli import EXAMPLES, create_job, run
 from moto.bedrock.models import bedrock_backends
 
 from checker.aws_cli_format import render
@@ -21,13 +18,9 @@ ACCOUNT = "123456789012"
 
 
 @pytest.fixture
-def bedrock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
-    aws_env(monkeypatch, tmp_path)
-    monkeypatch.chdir(tmp_path)
-    with mock_aws():
-        client = boto3.client("bedrock", region_name="us-east-1")
-        create_job(client, "ft-job")
-        yield client
+def bedrock(fake_aws_in_tmp: None, bedrock: Any) -> Any:
+    create_job(bedrock, "ft-job")
+    return bedrock
 
 
 def profile(tmp_path: Path, **settings: str) -> dict[str, str]:

@@ -4,35 +4,29 @@ names too, --query over the report, and errors that name every region searched."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from helpers.cli import aws_env, create_job, report, run
-from moto import mock_aws
+from helpers.cli import create_job, report, run
 from moto.bedrock.models import bedrock_backends
 
 ACCOUNT = "123456789012"
 
 
 @pytest.fixture
-def bedrock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
-    aws_env(monkeypatch, tmp_path)
-    monkeypatch.chdir(tmp_path)
-    with mock_aws():
-        client = boto3.client("bedrock", region_name="us-east-1")
-        jobs = bedrock_backends[ACCOUNT]["us-east-1"].model_customization_jobs
-        for name, created, status in (
-            ("old-job", "2026-01-05 00:00:00", "Completed"),
-            ("mid-job", "2026-02-05 00:00:00", "Failed"),
-            ("new-job", "2026-03-05 00:00:00", "Completed"),
-        ):
-            create_job(client, name)
-            jobs[name].creation_time = created
-            jobs[name].status = status
-        yield client
+def bedrock(fake_aws_in_tmp: None, bedrock: Any) -> Any:
+    """Three jobs a month apart, oldest first, in moto."""
+    jobs = bedrock_backends[ACCOUNT]["us-east-1"].model_customization_jobs
+    for name, created, status in (
+        ("old-job", "2026-01-05 00:00:00", "Completed"),
+        ("mid-job", "2026-02-05 00:00:00", "Failed"),
+        ("new-job", "2026-03-05 00:00:00", "Completed"),
+    ):
+        create_job(bedrock, name)
+        jobs[name].creation_time = created
+        jobs[name].status = status
+    return bedrock
 
 
 def scanned(*args: str) -> list[str]:

@@ -91,20 +91,9 @@ def test_html_to_standard_output_moves_the_console_to_stderr() -> None:
 
 
 @pytest.fixture
-def bedrock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.chdir(tmp_path)
-    import boto3
-    from moto import mock_aws
-
-    with mock_aws():
-        yield boto3.client("bedrock", region_name="us-east-1")
+def bedrock(fake_aws_in_tmp: None, bedrock: Any) -> Any:
+    """moto's Bedrock with fake AWS settings, run from an empty folder."""
+    return bedrock
 
 
 def test_scan_writes_html_with_the_control_summary(bedrock: Any, tmp_path: Path) -> None:
