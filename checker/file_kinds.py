@@ -13,18 +13,21 @@ _USE = {
     "policy": "pass it with --policy (or `bedrock-checker policy validate`)",
     "waivers": "pass it with --waivers",
     "baseline": "pass it with --baseline",
+    "policy tests": "run it with `bedrock-checker policy test`",
     "job": "check it with `bedrock-checker check`",
 }
 _NAMES = {
     "policy": "a policy file",
     "waivers": "a waivers file",
     "baseline": "a baseline file",
+    "policy tests": "a policy test file",
     "job": "a job document",
 }
 
 
 def kind_of(data: Any) -> str | None:
-    """'policy', 'waivers', 'baseline' or 'job' for a file's top-level value; None if unsure."""
+    """'policy', 'waivers', 'baseline', 'policy tests' or 'job' for a file's top-level value;
+    None if unsure."""
     from checker import normalize
     from checker.sources import terraform
 
@@ -36,6 +39,8 @@ def kind_of(data: Any) -> str | None:
         return "waivers"
     if "rules" in data:
         return "policy"
+    if "tests" in data:
+        return "policy tests"
     if isinstance(data.get("findings"), list) and "fingerprint" in str(data["findings"][:1]):
         return "baseline"
     if normalize.classify(data) or terraform.is_plan_or_state(data):

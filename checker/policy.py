@@ -219,13 +219,23 @@ def _builtin_vars() -> dict[str, Any]:
     return variables
 
 
-def is_waivers_file(name: str) -> bool:
-    """True for a YAML file whose top-level mapping holds 'waivers' (unreadable: False)."""
+def _top_level_holds(name: str, key: str) -> bool:
+    """True for a YAML file whose top-level mapping holds ``key`` (unreadable: False)."""
     try:
         parsed = list(parse_yaml(decode(Path(name).read_bytes()), strict_tags=True))
     except (OSError, InputError):
         return False  # loading it as a policy reports the problem
-    return len(parsed) == 1 and isinstance(parsed[0].data, dict) and "waivers" in parsed[0].data
+    return len(parsed) == 1 and isinstance(parsed[0].data, dict) and key in parsed[0].data
+
+
+def is_waivers_file(name: str) -> bool:
+    """True for a YAML file whose top-level mapping holds 'waivers' (unreadable: False)."""
+    return _top_level_holds(name, "waivers")
+
+
+def is_policy_tests_file(name: str) -> bool:
+    """True for a YAML file whose top-level mapping holds 'tests' and not 'rules'."""
+    return _top_level_holds(name, "tests") and not _top_level_holds(name, "rules")
 
 
 def _read(spec: str) -> _PolicyFile:
@@ -246,18 +256,21 @@ def _read(spec: str) -> _PolicyFile:
 
 
 def _describe(data: Mapping[str, Any], path: str) -> str:
-    """'rule BMC001: severity: ' for an error inside a rule (or waiver), else 'path: '."""
+    """'rule BMC001: severity: ' for an error inside a rule (or waiver, or test), else 'path: '."""
     parts = path.split(".")
-    if len(parts) >= 2 and parts[0] in ("rules", "waivers") and parts[1].isdigit():
+    if len(parts) >= 2 and parts[0] in ("rules", "waivers", "tests") and parts[1].isdigit():
         items = data.get(parts[0]) or []
         index = int(parts[1])
         item = items[index] if index < len(items) else None
         if parts[0] == "rules":
             rule_id = item.get("id") if isinstance(item, dict) else None
             label = f"rule {rule_id}" if isinstance(rule_id, str) else f"rule #{index + 1}"
-        else:
+        elif parts[0] == "waivers":
             rule = item.get("rule") if isinstance(item, dict) else None
             label = f"waiver #{index + 1}" + (f" ({rule})" if isinstance(rule, str) else "")
+        else:
+            name = item.get("name") if isinstance(item, dict) else None
+            label = f"test '{name}'" if isinstance(name, str) else f"test #{index + 1}"
         rest = ".".join(parts[2:])
         return f"{label}: {rest}: " if rest else f"{label}: "
     return f"{path}: " if path else ""

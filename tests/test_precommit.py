@@ -134,3 +134,31 @@ def test_policy_hook_validates_policy_and_waiver_files(
     assert done.returncode == 1, done.stdout + done.stderr  # pre-commit's code for a failed hook
     assert "policies/org.yaml:" in done.stdout + done.stderr
     assert "unknown rule" in done.stdout + done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("git") is None, reason="pre-commit needs git")
+def test_policy_test_hook_runs_the_tests_when_a_policy_changes(
+    user_repo: Path, pre_commit_home: Path
+) -> None:
+    init = subprocess.run(
+        [sys.executable, "-m", "checker", "policy", "init", str(user_repo / "policies")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert init.returncode == 0, init.stderr
+    _git(user_repo, "add", ".")
+    done = _try_repo(user_repo, "bedrock-checker-policy-test", pre_commit_home)
+    assert done.returncode == 0, done.stdout + done.stderr  # pre-commit hides a passing output
+
+    # Approving every region breaks the test that expects a job in ap-southeast-2 to fail.
+    org = user_repo / "policies" / "org.yaml"
+    text = org.read_text(encoding="utf-8")
+    org.write_text(text.replace('["us-east-1", "eu-west-1"]', '["*"]'), encoding="utf-8")
+    _git(user_repo, "add", ".")
+    done = _try_repo(user_repo, "bedrock-checker-policy-test", pre_commit_home)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "FAIL  policies/org.test.yaml:30: a job in an unapproved region" in output
+    assert "ORG001: expected fail on derived.region, got pass" in output

@@ -1,4 +1,5 @@
-"""JUnit XML: one testsuite per job, one testcase per (job, rule) that applied to it.
+"""JUnit XML: one testsuite per job, one testcase per (job, rule) that applied to it; and the
+results of `policy test`, one testcase per policy test.
 
 A violation is a <failure>, a job that could not be read or fetched an <error>, a waived or
 baselined finding <skipped> with its justification, an undecidable rule <skipped> with the
@@ -10,10 +11,15 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from checker.frameworks import describe_controls
 from checker.model import Finding, FindingStatus, JobResult, Report, Rule
 from checker.reports.options import RenderOptions
+
+if TYPE_CHECKING:
+    from checker.policy_tests import CaseResult
 
 # XML 1.0 cannot carry these characters even escaped, but job documents can (JSON "\u0001").
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -128,6 +134,47 @@ def render(report: Report, options: RenderOptions) -> str:
                               failures="0", errors="0", skipped="0")  # fmt: skip
         ET.SubElement(suite, "testcase", name="no jobs checked", classname="bedrock-checker")
         totals["tests"] = 1
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("time", "0")
+    _make_xml_safe(root)
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def render_policy_tests(results: Sequence[CaseResult]) -> str:
+    """Policy test results: one testsuite per test file, one testcase per test, a <failure>
+    listing each difference (expected against actual) or an <error> for a job that could not
+    be evaluated."""
+    root = ET.Element("testsuites", name="bedrock-checker policy tests")
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    suites: dict[str, ET.Element] = {}
+    for result in results:
+        suite = suites.get(result.file)
+        if suite is None:
+            suite = suites[result.file] = ET.SubElement(
+                root, "testsuite", name=result.file, file=result.file, time="0"
+            )
+            suite.attrib.update(tests="0", failures="0", errors="0", skipped="0")
+        # The Jenkins schema gives a testcase no file or line: the details start with them.
+        case = ET.SubElement(
+            suite, "testcase", name=result.case.name, classname=result.file, time="0"
+        )
+        where = result.case.origin.describe()
+        kind = None
+        if result.error is not None:
+            kind = "errors"
+            error = ET.SubElement(case, "error", message=result.error, type="evaluation")
+            error.text = f"{where}: the job could not be evaluated: {result.error}"
+        elif result.differences:
+            kind = "failures"
+            lines = [difference.describe() for difference in result.differences]
+            failure = ET.SubElement(case, "failure", message=lines[0], type="policy test")
+            failure.text = "\n".join([f"{where}: {result.case.name}", *lines])
+        for counter in ("tests", kind):
+            if counter is not None:
+                suite.set(counter, str(int(suite.get(counter, "0")) + 1))
+                totals[counter] += 1
     for key, value in totals.items():
         root.set(key, str(value))
     root.set("time", "0")
