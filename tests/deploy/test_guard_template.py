@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers.docs import actions_of, documented_actions, documented_statements
 from helpers.guard import sample_event
 
 from checker.guard.config import VARIABLES
@@ -62,7 +63,7 @@ def test_the_function_runs_the_handler_with_every_documented_variable(
 ) -> None:
     function = template["Resources"]["GuardFunction"]["Properties"]
     assert function["Handler"] == "checker.guard.handler"
-    assert function["Runtime"] == "python3.11"
+    assert function["Runtime"] == "python3.13"
     assert function["ReservedConcurrentExecutions"] == {"Ref": "ReservedConcurrency"}
     assert function["DeadLetterConfig"] == {"TargetArn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}}
     assert sorted(function["Environment"]["Variables"]) == sorted(VARIABLES)
@@ -84,6 +85,9 @@ def _statements(template: dict[str, Any]) -> dict[str, tuple[str | None, dict[st
 
 def test_the_role_is_least_privilege(template: dict[str, Any]) -> None:
     statements = _statements(template)
+    on_every_resource = set().union(
+        *(actions_of(s) for s in documented_statements("deep.md") if s["Resource"] == "*")
+    )
     actions = {
         sid: (condition, sorted([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
         for sid, (condition, s) in statements.items()
@@ -100,8 +104,19 @@ def test_the_role_is_least_privilege(template: dict[str, Any]) -> None:
         listed = actions[sid][1]
         assert not any(a == "*" or a.endswith(":*") for a in listed), sid
         if statement["Resource"] == "*":
-            # Only the read-only calls that support no resource-level permissions.
+            # Only the reads that docs/deep.md, too, grants on every resource.
             assert condition == "DeepChecks", sid
-            assert all(":Describe" in a or ":GetAccount" in a for a in listed), sid
+            assert set(listed) <= on_every_resource, sid
     bedrock_resource = statements["StopJobs"][1]["Resource"]["Fn::Sub"]
     assert bedrock_resource.endswith(":${AWS::AccountId}:model-customization-job/*")
+
+
+def test_deep_mode_may_make_every_read_docs_deep_md_lists(template: dict[str, Any]) -> None:
+    """Without one of them a deep rule would be `unknown` for every job guard checks."""
+    statements = _statements(template)
+    granted = set().union(*(actions_of(s) for _condition, s in statements.values()))
+    deep = set().union(
+        *(actions_of(s) for condition, s in statements.values() if condition == "DeepChecks")
+    )
+    assert documented_actions("deep.md") <= granted
+    assert deep <= documented_actions("deep.md")

@@ -3,29 +3,15 @@ actions docs/live.md and docs/deep.md ask for, plus ec2:DescribeRegions for --re
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 import yaml
+from helpers.docs import documented_actions
 
 REPO = Path(__file__).resolve().parents[2]
 ACTION = re.compile(r"^[a-z0-9]+:[A-Za-z]+$")
-
-
-def _documented(page: str) -> set[str]:
-    """Every action of the JSON policies on a docs page, bar the caller's own sts:AssumeRole."""
-    text = (REPO / "docs" / page).read_text(encoding="utf-8")
-    actions: set[str] = set()
-    for block in re.findall(r"```json\n(.*?)```", text, re.S):
-        document = json.loads(block)
-        if not isinstance(document, dict) or "Statement" not in document:
-            continue
-        for statement in document["Statement"]:
-            listed = statement["Action"]
-            actions.update([listed] if isinstance(listed, str) else listed)
-    return actions - {"sts:AssumeRole"}
 
 
 class _TemplateLoader(yaml.SafeLoader):
@@ -63,8 +49,8 @@ def test_the_stackset_role_allows_exactly_the_documented_actions() -> None:
         [p["PolicyDocument"] for p in resources["AuditRole"]["Properties"]["Policies"]]
     )
     deep = _statement_actions([resources["DeepChecksPolicy"]["Properties"]["PolicyDocument"]])
-    assert scan == _documented("live.md") | {"ec2:DescribeRegions"}
-    assert deep == _documented("deep.md") - scan
+    assert scan == documented_actions("live.md") | {"ec2:DescribeRegions"}
+    assert deep == documented_actions("deep.md") - scan
     assert all(ACTION.match(a) and not a.endswith("*") for a in scan | deep)
     trust = resources["AuditRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert [s["Action"] for s in trust] == ["sts:AssumeRole"]
@@ -77,6 +63,6 @@ def test_the_terraform_module_allows_the_same_actions() -> None:
         set(re.findall(r'"([a-z0-9]+:[A-Za-z]+)"', re.sub(r"resources\s*=.*", "", blocks[name])))
         for name in ("scan", "deep")
     )
-    assert scan == _documented("live.md") | {"ec2:DescribeRegions"}
-    assert deep == _documented("deep.md") - scan
+    assert scan == documented_actions("live.md") | {"ec2:DescribeRegions"}
+    assert deep == documented_actions("deep.md") - scan
     assert 'default     = "BedrockCheckerAudit"' in text
