@@ -2,7 +2,9 @@
 
 Each rule's validator is built once (policy.py). A rule's verdict depends only on the document
 paths it reads, so verdicts are cached by those values: jobs that share a vpcConfig, role or KMS
-key are validated once per distinct value. Validation runs without Cerberus normalisation (the
+key are validated once per distinct value. A rule whose values differ from job to job (S3
+locations, metrics) is soon validated without the cache, which would otherwise grow with the
+jobs and slow them down. Validation runs without Cerberus normalisation (the
 custom rules read numbers written as strings themselves), which is several times faster.
 """
 
@@ -21,6 +23,10 @@ from checker.vocabulary import UNDECIDED, JobValidator
 
 _MESSAGES = BasicErrorHandler.messages
 _CACHE_LIMIT = 100_000
+# After this many lookups, a rule (or its `when`) whose verdicts were found in the cache for
+# fewer than one lookup in _MIN_HIT_SHARE stops being cached.
+_TRIAL_LOOKUPS = 200
+_MIN_HIT_SHARE = 4
 _short = reprlib.Repr()
 _short.maxstring = 120
 _short.maxother = 120
@@ -84,6 +90,9 @@ class Evaluator:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self._cache: dict[tuple[int, int, tuple[str, ...]], Errors] = {}
+        # (rule index, which) -> [lookups, hits] during the trial; then the uncached ones.
+        self._trial: dict[tuple[int, int], list[int]] = {}
+        self._uncached: set[tuple[int, int]] = set()
 
     def _run(
         self, index: int, which: int, compiled: CompiledRule, job: Job, read: dict[str, str]
@@ -91,7 +100,7 @@ class Evaluator:
         validator = compiled.validator if which == 0 else compiled.when
         reads = compiled.reads if which == 0 else compiled.when_reads
         assert validator is not None
-        if reads is None:
+        if reads is None or (index, which) in self._uncached:
             return _validate(validator, job.document)
         document = job.document
         # Rules share most of the paths they read: each is read once per job (``read``).
@@ -105,11 +114,28 @@ class Evaluator:
             values.extend(repr(get_path(document, str(p))) for p in unresolved)
         key = (index, which, tuple(values))
         cached = self._cache.get(key)
+        trial = self._trial.get((index, which))
+        if (trial is None or trial[0] < _TRIAL_LOOKUPS) and not self._try_cache(
+            index, which, cached is not None
+        ):
+            return cached if cached is not None else _validate(validator, document)
         if cached is None:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
             cached = self._cache[key] = _validate(validator, document)
         return cached
+
+    def _try_cache(self, index: int, which: int, hit: bool) -> bool:
+        """Count a lookup of the trial; at its end, stop caching a rule that seldom hits.
+        False when the rule is no longer cached."""
+        counts = self._trial.setdefault((index, which), [0, 0])
+        counts[0] += 1
+        counts[1] += hit
+        if counts[0] == _TRIAL_LOOKUPS and counts[1] * _MIN_HIT_SHARE < counts[0]:
+            self._uncached.add((index, which))
+            self._cache = {k: v for k, v in self._cache.items() if k[:2] != (index, which)}
+            return False
+        return True
 
     def evaluate_job(self, job: Job) -> JobResult:
         opaque = _opaque(job)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class Outcome(enum.Enum):
     ERRORED = "errored"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where a job (or a rule) came from: a file and line, or a region and ARN."""
 
@@ -61,12 +62,42 @@ class Origin:
         return "<unknown>"
 
 
-# What is read from a job's document once it is evaluated: the properties below, the HTML and
-# SARIF reports' derived facts and resources, and guard's job status.
-REPORTED_KEYS = ("jobName", "jobArn", "status", "derived", "resources")
+# What the reports read of a job's document once it is evaluated (findings carry their own
+# values and lines): the properties below, the derived facts the JSON, HTML, SARIF and ASFF
+# reports show, ASFF's creation time, deep mode's resources and guard's job status. A dotted
+# path keeps one key of a section. The evidence record reads more (checker.reports.evidence).
+REPORTED_PATHS = (
+    "jobName",
+    "jobArn",
+    "status",
+    "creationTime",
+    "resources",
+    "derived.format",
+    "derived.account",
+    "derived.region",
+    "derived.partition",
+    "derived.customizationType",
+    "derived.baseModelId",
+    "derived.unknown",
+)
+# The line map of a compact job: one shared empty mapping, not a dict per job.
+NO_LINES: Mapping[str, int] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
+def _shared(value: Any, shared: dict[Any, Any]) -> Any:
+    """The one copy of an equal value seen earlier in the run (strings and tuples of them, as
+    accounts, regions and rule ids repeat across jobs); lists become tuples first."""
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        value = tuple(value)
+    if isinstance(value, str | tuple):
+        try:
+            return shared.setdefault(value, value)
+        except TypeError:  # a tuple holding something unhashable
+            return value
+    return value
+
+
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Job:
     """A customization job normalised to the GetModelCustomizationJob shape.
 
@@ -112,12 +143,29 @@ class Job:
             return self.resource  # the job name is often set at run time
         return self.name or self.resource or self.arn or self.key
 
-    def compact(self) -> Job:
+    def compact(
+        self, paths: tuple[str, ...] = REPORTED_PATHS, shared: dict[Any, Any] | None = None
+    ) -> Job:
         """The job as reports need it once its findings are made (they carry their values and
-        lines): its name, ARN, status and the derived and resources sections, without the
-        line map."""
-        kept = {key: self.document[key] for key in REPORTED_KEYS if key in self.document}
-        return replace(self, document=kept, lines={})
+        lines): the document's ``paths`` (``section.key`` keeps one key of a section), without
+        the line map. Equal strings and tuples are stored once across the jobs that pass the
+        same ``shared`` dictionary."""
+        shared = {} if shared is None else shared
+        kept: dict[str, Any] = {}
+        for path in paths:
+            key, _, inner = path.partition(".")
+            if key not in self.document:
+                continue
+            value = self.document[key]
+            if not inner:
+                kept[key] = _shared(value, shared)
+            elif isinstance(value, Mapping):
+                if inner in value:
+                    section = kept.setdefault(key, {})
+                    section[inner] = _shared(value[inner], shared)
+            else:
+                kept[key] = value
+        return replace(self, document=kept, lines=NO_LINES)
 
     def line_of(self, path: str) -> int:
         """The line of ``path``, or of its nearest ancestor present in the source, or the job's."""
@@ -197,7 +245,7 @@ class Waiver:
     origin: Origin = Origin()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Suppression:
     """Why a violation does not count: a waiver, or a baseline of accepted findings."""
 
@@ -206,7 +254,7 @@ class Suppression:
     waiver: Waiver | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule: Rule
     status: FindingStatus
@@ -226,7 +274,7 @@ class Finding:
         return self.status is FindingStatus.VIOLATED and self.suppression is None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JobResult:
     """Everything known about one job asked for: evaluated (with findings) or errored."""
 

@@ -10,9 +10,20 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from checker.evaluate import Evaluator
-from checker.model import AuditScope, Job, LoadError, Report, Severity, Shard, Waiver
+from checker.model import (
+    REPORTED_PATHS,
+    AuditScope,
+    Job,
+    JobResult,
+    LoadError,
+    Report,
+    Severity,
+    Shard,
+    Waiver,
+)
 from checker.policy import DEFAULT_POLICIES, Policy, load_policy
 from checker.waivers import apply_baseline, apply_waivers, load_baseline, load_waivers
 
@@ -31,13 +42,15 @@ def fail_threshold(name: str) -> Severity | None:
 
 @dataclass(frozen=True)
 class Configuration:
-    """What a run is judged by: the policy, the waivers and the baseline fingerprints."""
+    """What a run is judged by: the policy, the waivers and the baseline fingerprints; and
+    what of each job's document the reports read (``Job.compact``)."""
 
     policy: Policy
     waivers: tuple[Waiver, ...] = ()
     baseline: frozenset[str] | None = None
     fail_on: Severity | None = Severity.ERROR
     today: datetime.date = field(default_factory=datetime.date.today)
+    reported: tuple[str, ...] = REPORTED_PATHS
 
 
 def configure(
@@ -50,11 +63,13 @@ def configure(
     fail_on: str = "error",
     deep: bool = False,
     today: datetime.date | None = None,
+    reported: Sequence[str] = (),
 ) -> Configuration:
     """Load and validate everything a run is judged by, before any job is read.
 
     A policy, waiver or baseline error raises CheckerError, so that nothing is evaluated. With
     ``deep`` the deep pack is evaluated beside the policies chosen (or the default).
+    ``reported`` names document paths that a report reads beyond ``REPORTED_PATHS``.
     """
     specs = tuple(policies) or DEFAULT_POLICIES
     if deep and DEEP_PACK not in specs:
@@ -68,6 +83,7 @@ def configure(
         baseline,
         fail_threshold(fail_on),
         today or datetime.date.today(),
+        tuple(dict.fromkeys((*REPORTED_PATHS, *reported))),
     )
 
 
@@ -96,8 +112,9 @@ def run(
         items = enrich(list(jobs), needs(policy))
     # One job at a time when ``jobs`` is lazy (files.iter_paths): each is evaluated and then
     # kept only as the reports need it, so that memory does not grow with whole documents.
+    shared: dict[Any, Any] = {}
     evaluated = [
-        replace(result, job=result.job.compact()) if result.job is not None else result
+        _compact(result, configuration.reported, shared)
         for result in Evaluator(policy).results(items)
     ]
     results, statuses = apply_waivers(evaluated, configuration.waivers, configuration.today)
@@ -119,4 +136,16 @@ def run(
         scopes=tuple(scopes),
         shard=shard,
         baseline_known=None if configuration.baseline is None else len(configuration.baseline),
+    )
+
+
+def _compact(result: JobResult, paths: tuple[str, ...], shared: dict[Any, Any]) -> JobResult:
+    """The result as the reports need it: the job's document cut to ``paths``, and the values
+    that repeat across jobs (the rules checked, accounts, regions) stored once."""
+    if result.job is None:
+        return result
+    return replace(
+        result,
+        job=result.job.compact(paths, shared),
+        checked=shared.setdefault(result.checked, result.checked),
     )

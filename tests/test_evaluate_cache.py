@@ -165,3 +165,25 @@ def test_the_reference_validates_every_rule_on_every_job() -> None:
     evaluator = Evaluator(BUILTIN)
     evaluator.evaluate(batch)
     assert evaluator._cache, "the built-in packs' verdicts are cached"
+
+
+def test_a_rule_whose_values_differ_for_every_job_stops_being_cached() -> None:
+    """Each job has its own output location, all share one VPC: the cache keeps the VPC
+    rules' verdicts and, after its trial, stops holding a verdict per job for the others."""
+    from checker import evaluate
+
+    count = evaluate._TRIAL_LOOKUPS + 50
+    batch = [
+        make_job(jobName=f"job-{n}", outputDataConfig={"s3Uri": f"s3://corp-out/jobs/{n}/"})
+        for n in range(count)
+    ]
+    evaluator = Evaluator(BUILTIN)
+    direct = [verdicts(r) for r in Evaluator(uncached(BUILTIN)).evaluate(batch)]
+
+    assert [verdicts(r) for r in evaluator.evaluate(batch)] == direct
+    ids = {rule.id: index for index, rule in enumerate(r.rule for r in BUILTIN.compiled)}
+    uncached_ids = {BUILTIN.compiled[index].rule.id for index, _ in evaluator._uncached}
+    assert "BMC006" in uncached_ids  # the output prefix: one value per job
+    assert "BMC001" not in uncached_ids  # the VPC: one value for all
+    assert not [key for key in evaluator._cache if key[0] == ids["BMC006"] and key[1] == 0]
+    assert len(evaluator._cache) < count

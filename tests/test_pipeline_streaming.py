@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from checker import pipeline
-from checker.model import REPORTED_KEYS, Job, LoadError
+from checker.model import REPORTED_PATHS, Job, LoadError
 from checker.sources.files import iter_paths
 
 JOB = {
@@ -51,9 +51,12 @@ def test_evaluated_jobs_keep_only_what_reports_read(tmp_path: Path) -> None:
 
     for result in report.results:
         assert result.job is not None
-        assert set(result.job.document) <= set(REPORTED_KEYS)
+        assert set(result.job.document) <= {path.split(".")[0] for path in REPORTED_PATHS}
+        derived = result.job.document["derived"]
+        assert set(derived) <= {p.split(".")[1] for p in REPORTED_PATHS if "." in p}
+        assert "dataUris" not in derived
         assert result.job.lines == {}
-        assert result.job.document["derived"]["format"] == "create-request"
+        assert derived["format"] == "create-request"
         assert all(finding.line >= 1 for finding in result.findings)
 
 

@@ -245,6 +245,9 @@ def _configure(run: RunOptions, deep: bool) -> Configuration:
     """The output options checked, then policies, waivers and baseline loaded: all before any
     job is read, so that a configuration error exits 2 with nothing evaluated."""
     check_outputs(run)
+    reported: tuple[str, ...] = ()
+    if run.evidence_dir is not None:
+        from checker.reports.evidence import READS as reported
     return configure(
         run.policies,
         select=run.select,
@@ -253,6 +256,7 @@ def _configure(run: RunOptions, deep: bool) -> Configuration:
         baseline_file=run.baseline,
         fail_on=run.fail_on,
         deep=deep,
+        reported=reported,
     )
 
 

@@ -10,8 +10,9 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
@@ -27,39 +28,78 @@ _DESCRIPTOR = re.compile(r"/dev/(?:stdout|stderr|fd/\d+)|/proc/self/fd/\d+")
 _STREAMS = {"/dev/stdout": 1, "/dev/stderr": 2}
 
 
-def write_atomic(path: str, text: str) -> None:
+def write_atomic(path: str, text: str | Iterable[str]) -> None:
     """Write a report without harming what the path names.
 
     A regular file (or a new one) is written through a temporary file beside the real target,
     symlinks followed, and renamed over it, keeping its mode; a reader never sees half a report.
-    Devices, FIFOs and /dev/stdout-like names are written in place.
+    Devices, FIFOs and /dev/stdout-like names are written in place. ``text`` may come in
+    pieces (a large report), written as they come.
     """
-    # A name that is not valid UTF-8 (an undecodable file name) is written escaped, not lost.
-    data = text.encode("utf-8", errors="backslashreplace")
+    staged = Staged(path, text)
     try:
-        if _DESCRIPTOR.fullmatch(path):
-            descriptor = _STREAMS.get(path) or int(path.rsplit("/", 1)[1])
-            sys.stdout.flush()
-            sys.stderr.flush()
-            with os.fdopen(os.dup(descriptor), "wb") as stream:
-                stream.write(data)
-            return
+        staged.commit()
+    finally:
+        staged.discard()
+
+
+class Staged:
+    """A report written to a temporary file beside its path, not yet in place: ``commit``
+    renames it over the path, ``discard`` removes it. A descriptor, device or FIFO cannot be
+    replaced: it is written when committed."""
+
+    def __init__(self, path: str, text: str | Iterable[str]) -> None:
+        self.path = path
+        self.pieces: Iterable[str] = (text,) if isinstance(text, str) else text
+        self.temporary: str | None = None
+        self.target: Path | None = None
         try:
-            status: os.stat_result | None = os.stat(path)  # through symlinks
-        except FileNotFoundError:
-            status = None
-        if status is not None and stat.S_ISDIR(status.st_mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
-        if status is not None and not stat.S_ISREG(status.st_mode):
-            with open(path, "wb") as stream:  # a device or a FIFO: never replaced
-                stream.write(data)
-            return
-        _replace(Path(os.path.realpath(path)), data, status)
-    except OSError as exc:
-        raise CheckerError(f"{path}: cannot write report: {exc.strerror or exc}") from exc
+            if _DESCRIPTOR.fullmatch(path):
+                return
+            try:
+                status: os.stat_result | None = os.stat(path)  # through symlinks
+            except FileNotFoundError:
+                status = None
+            if status is not None and stat.S_ISDIR(status.st_mode):
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+            if status is not None and not stat.S_ISREG(status.st_mode):
+                return  # a device or a FIFO: never replaced
+            self.target = Path(os.path.realpath(path))
+            self.temporary = _stage(self.target, self.pieces, status)
+        except OSError as exc:
+            raise CheckerError(f"{path}: cannot write report: {exc.strerror or exc}") from exc
+
+    def commit(self) -> None:
+        try:
+            if self.temporary is not None and self.target is not None:
+                os.replace(self.temporary, self.target)
+                self.temporary = None
+            elif _DESCRIPTOR.fullmatch(self.path):
+                descriptor = _STREAMS.get(self.path) or int(self.path.rsplit("/", 1)[1])
+                sys.stdout.flush()
+                sys.stderr.flush()
+                with os.fdopen(os.dup(descriptor), "wb") as stream:
+                    _write(stream, self.pieces)
+            else:
+                with open(self.path, "wb") as stream:
+                    _write(stream, self.pieces)
+        except OSError as exc:
+            raise CheckerError(f"{self.path}: cannot write report: {exc.strerror or exc}") from exc
+
+    def discard(self) -> None:
+        if self.temporary is not None:
+            Path(self.temporary).unlink(missing_ok=True)
+            self.temporary = None
 
 
-def _replace(target: Path, data: bytes, status: os.stat_result | None) -> None:
+def _write(stream: BinaryIO, pieces: Iterable[str]) -> None:
+    # A name that is not valid UTF-8 (an undecodable file name) is written escaped, not lost.
+    for piece in pieces:
+        stream.write(piece.encode("utf-8", errors="backslashreplace"))
+
+
+def _stage(target: Path, pieces: Iterable[str], status: os.stat_result | None) -> str:
+    """A temporary file beside ``target`` holding the pieces, with the target's mode."""
     import tempfile
 
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -75,11 +115,11 @@ def _replace(target: Path, data: bytes, status: os.stat_result | None) -> None:
             os.umask(umask)
             os.chmod(temporary, 0o666 & ~umask)
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, target)
+            _write(stream, pieces)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return temporary
 
 
 def use_color(choice: str) -> bool:
@@ -257,22 +297,26 @@ def write_reports(
         if warning:
             click.echo(f"bedrock-checker: warning: {warning}", err=True)
             options = dataclasses.replace(options, sarif_anchor=anchor)
-    # Everything is rendered before anything is written: a report that cannot be made (an ASFF
-    # finding without an account) leaves no other report of the run behind.
-    rendered = {
-        target: FORMATS[name](report, options)
-        for name, target in run.report_files.items()
-        if target is not None and target != "-"
-    }
-    if run.evidence_dir is not None:
-        from checker.reports import evidence
+    # Every report file is written to a temporary file before any is put in place: a report
+    # that cannot be made (an ASFF finding without an account) leaves no other report of the
+    # run behind. Large reports are written piece by piece, never held whole in memory.
+    staged: list[Staged] = []
+    try:
+        for name, target in run.report_files.items():
+            if target is not None and target != "-":
+                staged.append(Staged(target, FORMATS[name].chunks(report, options)))
+        if run.evidence_dir is not None:
+            from checker.reports import evidence
 
-        digests = evidence.policy_digests(report.policy_sources)
-        options = dataclasses.replace(options, policy_digests=digests)
-        write_evidence(run.evidence_dir, evidence.documents(report, options))
+            digests = evidence.policy_digests(report.policy_sources)
+            options = dataclasses.replace(options, policy_digests=digests)
+            write_evidence(run.evidence_dir, evidence.documents(report, options))
+        for report_file in staged:
+            report_file.commit()
+    finally:
+        for report_file in staged:
+            report_file.discard()
     to_stdout = [name for name, target in run.report_files.items() if target == "-"]
-    for target, text in rendered.items():
-        write_atomic(target, text)
     if run.create_baseline:
         write_atomic(run.create_baseline, render_baseline(report))
     if run.github_summary:
@@ -286,7 +330,10 @@ def write_reports(
     if run.query is not None:
         console = _queried(run.query)
     if run.output is not None and run.output != "-":
-        write_atomic(run.output, console(report, options))
+        if run.query is None:
+            write_atomic(run.output, FORMATS[run.output_format].chunks(report, options))
+        else:
+            write_atomic(run.output, console(report, options))
         for warning in waiver_warnings(report):
             click.echo(warning, err=True)
         click.echo(summary_line(report), err=console_err, color=colored)

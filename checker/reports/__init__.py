@@ -7,7 +7,7 @@ A new format is its module plus one entry in ``FORMATS``: with ``option_help`` i
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from checker.model import Report
@@ -28,6 +28,18 @@ class Format:
     def __call__(self, report: Report, options: RenderOptions) -> str:
         function: Renderer = importlib.import_module(f"checker.reports.{self.module}").render
         return function(report, options)
+
+    def chunks(self, report: Report, options: RenderOptions) -> Iterator[str]:
+        """The report's text in pieces, to write a large report without holding it whole:
+        the module's own ``chunks(report, options)`` when it has one (made as they are
+        written), else the whole text, rendered now."""
+        module = importlib.import_module(f"checker.reports.{self.module}")
+        pieces: Callable[[Report, RenderOptions], Iterator[str]] | None = getattr(
+            module, "chunks", None
+        )
+        if pieces is not None:
+            return pieces(report, options)
+        return iter((self(report, options),))
 
 
 FORMATS: dict[str, Format] = {

@@ -25,6 +25,24 @@ from checker.model import FindingStatus, JobResult, Report, Rule, job_identity
 from checker.reports.options import RenderOptions
 
 EVIDENCE_VERSION = 1
+# What the record reads of a job's document beyond checker.model.REPORTED_PATHS: a run that
+# writes it keeps these of each job once the job is evaluated.
+READS = (
+    "baseModelArn",
+    "customizationConfig",
+    "outputModelName",
+    "customModelName",
+    "outputModelArn",
+    "outputModelKmsKeyArn",
+    "hyperParameters",
+    "trainingMetrics",
+    "validationMetrics",
+    "vpcConfig",
+    "roleArn",
+    "derived.baseModelFamily",
+    "derived.teacherModelId",
+    "derived.dataUris",
+)
 MANIFEST = "SHA256SUMS"
 INDEX = "index.json"
 _NAME_LIMIT = 80

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from checker import __version__
@@ -104,6 +105,15 @@ def _job(result: JobResult, not_applicable: tuple[str, ...]) -> dict[str, Any]:
 
 
 def to_dict(report: Report, framework: str | None = None) -> dict[str, Any]:
+    return {**_head(report, framework), "jobs": list(_jobs(report)), **_tail(report, framework)}
+
+
+def _jobs(report: Report) -> Iterator[dict[str, Any]]:
+    return (_job(r, report.not_applicable(r)) for r in report.results)
+
+
+def _head(report: Report, framework: str | None) -> dict[str, Any]:
+    """The keys before ``jobs``, in the order the report writes them."""
     return {
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "bedrock-checker", "version": __version__},
@@ -112,7 +122,12 @@ def to_dict(report: Report, framework: str | None = None) -> dict[str, Any]:
         "exitCode": report.exit_code,
         "summary": report.summary(),
         "rules": [rule_dict(r) for r in report.rules],
-        "jobs": [_job(r, report.not_applicable(r)) for r in report.results],
+    }
+
+
+def _tail(report: Report, framework: str | None) -> dict[str, Any]:
+    """The keys after ``jobs``."""
+    return {
         "skippedFiles": list(report.skipped_files),
         "waivers": [_waiver(w) for w in report.waivers],
         "baseline": None
@@ -143,15 +158,28 @@ INDENTED_JOBS = 1_000
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    document = to_dict(report, options.framework)
-    jobs = document["jobs"]
-    if len(jobs) <= INDENTED_JOBS:
-        return json.dumps(document, indent=2, default=str) + "\n"
-    document["jobs"] = []
+    return "".join(chunks(report, options))
+
+
+def chunks(report: Report, options: RenderOptions) -> Iterator[str]:
+    """The report's text in pieces: above ``INDENTED_JOBS`` jobs, one job per piece, each made
+    when it is written, so that a large report is never held whole in memory."""
+    if len(report.results) <= INDENTED_JOBS:
+        yield json.dumps(to_dict(report, options.framework), indent=2, default=str) + "\n"
+        return
+    document = {
+        **_head(report, options.framework),
+        "jobs": [],
+        **_tail(report, options.framework),
+    }
     text = json.dumps(document, indent=2, default=str) + "\n"
-    lines = ",\n".join("    " + json.dumps(job, default=str) for job in jobs)
     # The top-level key is the only '"jobs": []' at the start of a line: a string value
     # holding those characters would have its quotes escaped.
     head, found, tail = text.partition('\n  "jobs": [],\n')
     assert found, "the report's jobs key"
-    return f'{head}\n  "jobs": [\n{lines}\n  ],\n{tail}'
+    yield f'{head}\n  "jobs": [\n'
+    separator = "    "
+    for job in _jobs(report):
+        yield separator + json.dumps(job, default=str)
+        separator = ",\n    "
+    yield f"\n  ],\n{tail}"

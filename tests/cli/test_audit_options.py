@@ -11,6 +11,7 @@ import boto3
 import pytest
 from click.testing import CliRunner, Result
 from helpers.audit import REPO, asff_problems
+from helpers.jobs import DELETE, GOOD_JOB, make_document
 from moto import mock_aws
 
 from checker.cli import cli
@@ -135,3 +136,45 @@ def test_the_aws_options_of_check_need_deep_or_security_hub() -> None:
     result = run("check", *EXAMPLES, "--region", "us-east-1")
     assert result.exit_code == 2
     assert "are for --deep and --security-hub only" in result.stderr
+
+
+def test_evidence_of_a_checked_file_has_its_models_settings_and_network(tmp_path: Path) -> None:
+    # Evaluated jobs are kept compact; a run that writes evidence keeps what the record reads.
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps(make_document()), encoding="utf-8")
+    folder = tmp_path / "evidence"
+
+    result = run("check", str(path), "--evidence", str(folder))
+
+    assert result.exit_code == 0, result.stderr
+    [name] = [p for p in folder.glob("*.json") if p.name != "index.json"]
+    record = json.loads(name.read_text(encoding="utf-8"))
+    assert record["hyperParameters"]["epochCount"] == "2"
+    assert record["metrics"]["training"] == {"trainingLoss": 0.12}
+    assert record["network"] == {
+        "subnetIds": ["subnet-a", "subnet-b"],
+        "securityGroupIds": ["sg-1"],
+    }
+    assert record["roleArn"] == GOOD_JOB["roleArn"]
+    assert record["job"]["creationTime"] == GOOD_JOB["creationTime"]
+    assert record["models"]["base"]["identifier"] == GOOD_JOB["baseModelArn"]
+    assert record["models"]["output"]["kmsKey"] == GOOD_JOB["outputModelKmsKeyArn"]
+    assert [entry["role"] for entry in record["dataLocations"]] == [
+        "training",
+        "validation",
+        "output",
+    ]
+
+
+def test_asff_of_a_checked_file_is_dated_by_the_jobs_creation(tmp_path: Path) -> None:
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps(make_document(vpcConfig=DELETE)), encoding="utf-8")
+    target = tmp_path / "findings.json"
+
+    result = run("check", str(path), "--asff", str(target), "--asff-account", "111122223333")
+
+    assert result.exit_code == 1, result.stderr
+    findings = json.loads(target.read_text(encoding="utf-8"))
+    findings = findings["Findings"] if isinstance(findings, dict) else findings
+    assert findings
+    assert {f["CreatedAt"] for f in findings} == {"2023-11-29T10:45:43.056Z"}
