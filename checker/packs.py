@@ -14,6 +14,11 @@ from checker.errors import CheckerError
 DOCS_URL = "https://github.com/bedrock-checker/bedrock-checker/blob/main/docs/"
 
 
+# The JSON Schemas of policy, waivers and policy test files, for editors (docs/schemas/), as a
+# raw file: `policy init` names them in its `# yaml-language-server: $schema=` comments.
+SCHEMAS_URL = "https://raw.githubusercontent.com/bedrock-checker/bedrock-checker/main/docs/schemas/"
+
+
 def rule_doc_url(rule_id: str) -> str:
     return f"{DOCS_URL}rules/{rule_id}.md"
 
