@@ -291,6 +291,36 @@ def test_deep_input_adds_deep(
     assert "the deep input must be 'true' or 'false'" in result["stdout"]
 
 
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is needed to run the steps")
+def test_drift_mode_passes_paths_regions_and_unmanaged(repo: Path, recorded_args: Path) -> None:
+    result = run_action(
+        repo, mode="drift", paths="jobs terraform", regions="eu-west-1", unmanaged="true"
+    )
+    args = recorded_args.read_text(encoding="utf-8").splitlines()
+    assert args[:3] == ["drift", "--region=eu-west-1", "--unmanaged"]
+    assert not [arg for arg in args if arg.startswith("--policy")]  # drift has its own rules
+    assert args[-3:] == ["--", "jobs", "terraform"]
+    assert result["outputs"]["exit-code"] == "0"
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is needed to run the steps")
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"mode": "drift", "deep": "true"}, "the deep input is not for drift mode"),
+        ({"mode": "files", "unmanaged": "true"}, "the unmanaged input is for drift mode only"),
+        ({"mode": "drift", "unmanaged": "yes"}, "the unmanaged input must be 'true' or 'false'"),
+    ],
+)
+def test_drift_inputs_that_do_not_fit_are_refused(
+    repo: Path, recorded_args: Path, inputs: dict[str, str], message: str
+) -> None:
+    result = run_action(repo, paths="jobs", **inputs)
+    assert not recorded_args.exists()
+    assert result["outputs"]["exit-code"] == "2"
+    assert message in result["stdout"]
+
+
 # --- examples/ci -------------------------------------------------------------------------------
 
 CI_EXAMPLES = REPO / "examples" / "ci"

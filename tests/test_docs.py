@@ -10,7 +10,7 @@ import pytest
 from helpers.jobs import ALL_BUILTIN
 from helpers.paths import REPO
 
-from checker import packs
+from checker import drift, packs
 from checker.cli import cli
 from checker.policy import load_policy
 from checker.vocabulary import CUSTOM_RULES
@@ -23,7 +23,7 @@ def _rule_ids() -> list[str]:
     template = REPO / "policies" / "templates" / "org.yaml"
     ids = [rule.id for rule in load_policy([*ALL_BUILTIN, "builtin:deep"]).rules]
     ids += re.findall(r"(?m)^  - id: (BMC\d+)$", template.read_text(encoding="utf-8"))
-    return ids
+    return ids + [rule.id for rule in drift.RULES]
 
 
 @pytest.mark.parametrize("rule_id", _rule_ids())
@@ -58,7 +58,13 @@ def _options(command: click.Command) -> list[str]:
 
 @pytest.mark.parametrize(
     ("command", "page"),
-    [("scan", "live.md"), ("get", "live.md"), ("snapshot", "live.md"), ("check", "deep.md")],
+    [
+        ("scan", "live.md"),
+        ("get", "live.md"),
+        ("snapshot", "live.md"),
+        ("check", "deep.md"),
+        ("drift", "drift.md"),
+    ],
 )
 def test_aws_options_are_documented(command: str, page: str) -> None:
     assert isinstance(cli, click.Group)

@@ -114,13 +114,14 @@ def main() -> None:
 
 
 def _register() -> None:
-    from checker.cli import check, guard, live, merge, policy, show
+    from checker.cli import check, drift, guard, live, merge, policy, show
 
     for command in (
         check.check,
         check.scan,
         live.get_job,
         live.snapshot,
+        drift.drift,
         merge.merge,
         show.show,
         policy.rules,

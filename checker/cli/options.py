@@ -285,6 +285,27 @@ def output_options(func: Any) -> Any:
     return wrapper
 
 
+def run_options_without(*names: str) -> Callable[[Any], Any]:
+    """``run_options`` less the options whose parameter is in ``names`` (drift judges by its
+    own rules, not --policy); those fields keep RunOptions' defaults or are left empty."""
+    chosen = [option for option in _RUN_OPTIONS if _param_name(option) not in names]
+    empty: dict[str, Any] = {"policies": (), "security_hub": False}
+
+    def decorate(func: Any) -> Any:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            files = {name: kwargs.pop(f"{name}_file") for name in FILE_FORMATS}
+            values = {f.name: kwargs.pop(f.name) for f in fields(RunOptions) if f.name in kwargs}
+            values = {**{k: v for k, v in empty.items() if k in names}, **values}
+            return func(*args, run=RunOptions(**values, report_files=files), **kwargs)
+
+        for option in reversed(chosen):
+            wrapper = option(wrapper)
+        return wrapper
+
+    return decorate
+
+
 _JOB_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")  # the API's enum
 
 
@@ -673,6 +694,12 @@ get_aws_options = option_group(
 )
 snapshot_aws_options = option_group(
     aws_option_list(role_use="Write the jobs of the account of this IAM role"),
+    "connection",
+    _connection_type,
+)
+# drift reads the jobs of every region its documents name, in each account reached.
+drift_aws_options = option_group(
+    aws_option_list(role_use="Compare the jobs of the account of this IAM role"),
     "connection",
     _connection_type,
 )

@@ -159,6 +159,8 @@ def _result(
 def _category(report: Report, options: RenderOptions) -> str:
     if options.sarif_category:
         return options.sarif_category.strip("/")
+    if report.mode == "drift":
+        return "bedrock-checker/drift"  # its own alerts: an upload of check's never closes them
     if report.mode != "live":
         return "bedrock-checker/files"
     # The scan's own scope (its regions, its roles' accounts) names the category; what it does

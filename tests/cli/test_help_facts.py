@@ -54,6 +54,7 @@ REGION_AND_ROLE = {
     "snapshot": (True, True),
     "get": (False, False),
     "check": (False, True),  # with --deep
+    "drift": (True, True),
 }
 
 
@@ -78,6 +79,7 @@ def test_a_second_region_or_role_is_taken_or_refused_as_the_help_says(
         "snapshot": ["--out", "x"],
         "get": ["--job-identifier", "j"],
         "scan": [],
+        "drift": ["examples/"],
     }[command]
     args = [*required, option, values[0], option, values[1]]
     if repeatable:
