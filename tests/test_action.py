@@ -326,14 +326,16 @@ def test_drift_inputs_that_do_not_fit_are_refused(
 CI_EXAMPLES = REPO / "examples" / "ci"
 
 
-@pytest.mark.parametrize("workflow", ["github-pr-gate.yml", "github-nightly-audit.yml"])
+@pytest.mark.parametrize(
+    "workflow", ["github-pr-gate.yml", "github-nightly-audit.yml", "github-drift.yml"]
+)
 def test_example_workflows_use_only_inputs_the_action_has(workflow: str) -> None:
     document = yaml.safe_load((CI_EXAMPLES / workflow).read_text(encoding="utf-8"))
     steps = [step for job in document["jobs"].values() for step in job["steps"]]
     [ours] = [s for s in steps if str(s.get("uses", "")).startswith("bedrock-checker/")]
     assert set(ours["with"]) <= set(ACTION["inputs"])
     assert document["permissions"]["security-events"] == "write"
-    if ours["with"]["mode"] == "live":
+    if ours["with"]["mode"] in ("live", "drift"):
         # OIDC credentials, configured before the checker runs.
         assert document["permissions"]["id-token"] == "write"
         names = [str(s.get("uses", "")) for s in steps]
