@@ -219,23 +219,26 @@ def _builtin_vars() -> dict[str, Any]:
     return variables
 
 
-def _top_level_holds(name: str, key: str) -> bool:
-    """True for a YAML file whose top-level mapping holds ``key`` (unreadable: False)."""
+def _top_level_keys(name: str) -> frozenset[str]:
+    """The keys of a YAML file's top-level mapping (none when unreadable or not a mapping)."""
     try:
         parsed = list(parse_yaml(decode(Path(name).read_bytes()), strict_tags=True))
     except (OSError, InputError):
-        return False  # loading it as a policy reports the problem
-    return len(parsed) == 1 and isinstance(parsed[0].data, dict) and key in parsed[0].data
+        return frozenset()  # loading it as a policy reports the problem
+    if len(parsed) != 1 or not isinstance(parsed[0].data, dict):
+        return frozenset()
+    return frozenset(str(key) for key in parsed[0].data)
 
 
 def is_waivers_file(name: str) -> bool:
     """True for a YAML file whose top-level mapping holds 'waivers' (unreadable: False)."""
-    return _top_level_holds(name, "waivers")
+    return "waivers" in _top_level_keys(name)
 
 
 def is_policy_tests_file(name: str) -> bool:
     """True for a YAML file whose top-level mapping holds 'tests' and not 'rules'."""
-    return _top_level_holds(name, "tests") and not _top_level_holds(name, "rules")
+    keys = _top_level_keys(name)
+    return "tests" in keys and "rules" not in keys
 
 
 def _read(spec: str) -> _PolicyFile:

@@ -26,7 +26,6 @@ TEST_SUFFIXES = (".test.yaml", ".test.yml")
 FAIL, PASS, UNKNOWN, NOT_APPLICABLE = "fail", "pass", "unknown", "not applicable"
 OUTCOMES = (FAIL, PASS, UNKNOWN, NOT_APPLICABLE)
 _WITH_FIELDS = (FAIL, UNKNOWN)  # the outcomes that have findings, and so fields
-_SKIPPED_DIRS = {".git", ".terraform", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
 _TEXT = r"(?s)\s*\S.*"
 
 _TESTS_SCHEMA: dict[str, Any] = {
@@ -132,13 +131,15 @@ def is_test_file_name(name: str) -> bool:
 
 def discover(paths: Sequence[str]) -> list[Path]:
     """The test files named, and those below the folders named (``*.test.yaml``), in order."""
+    from checker.sources.files import SKIPPED_DIRS
+
     found: list[Path] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
             for folder, subdirs, names in os.walk(path):
                 subdirs[:] = sorted(
-                    d for d in subdirs if d not in _SKIPPED_DIRS and not d.startswith(".")
+                    d for d in subdirs if d not in SKIPPED_DIRS and not d.startswith(".")
                 )
                 found.extend(Path(folder, n) for n in sorted(names) if is_test_file_name(n))
         elif path.exists():
@@ -258,10 +259,10 @@ def _job(
         jobs = [j for j in jobs if select in (j.name, j.label, j.resource, j.arn)]
     if len(jobs) != 1:
         names = ", ".join(j.label for j in items if isinstance(j, Job))
-        problem = (
-            f"no job named {select!r}" if select is not None and not jobs else
-            f"holds {len(jobs)} jobs"
-        )  # fmt: skip
+        if select is not None and not jobs:
+            problem = f"no job named {select!r}"
+        else:
+            problem = f"holds {len(jobs)} jobs"
         raise CheckerError(f"{at}: {problem} ({names}); name one with 'select'")
     return jobs[0]
 

@@ -173,6 +173,12 @@ def test_a_file_of_several_jobs_needs_select(team: Path) -> None:
     assert result.stderr.endswith(
         "team.test.yaml:4: test 'b': job: holds 2 jobs (a, b); name one with 'select'\n"
     )
+    write(team, test_file(case("c", "jobs/bulk.json", "{TEAM001: fail}", "    select: c\n")))
+    result = run("policy", "test", str(team))
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "team.test.yaml:4: test 'c': job: no job named 'c' (a, b); name one with 'select'\n"
+    )
 
 
 def test_policies_are_relative_to_the_test_file_and_builtin_packs_work(team: Path) -> None:
