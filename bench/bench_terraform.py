@@ -98,19 +98,29 @@ def generate(root: Path, count: int) -> None:
         (root / f"models_{start // per_file:03d}.tf").write_text(text, encoding="utf-8")
 
 
-def timed(command: list[str], runs: int, cwd: Path) -> tuple[float, list[float]]:
-    """Median wall time of ``runs`` runs after one unmeasured warm-up."""
-    times = []
-    for attempt in range(runs + 1):
-        start = time.perf_counter()
-        done = subprocess.run(command, cwd=cwd, capture_output=True)
-        elapsed = time.perf_counter() - start
-        if done.returncode not in (0, 1):
-            message = done.stderr.decode(errors="replace").strip()[-300:]
-            raise SystemExit(f"{command[0]} exited {done.returncode}: {message}")
-        if attempt:
-            times.append(elapsed)
-    return statistics.median(times), times
+def _once(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        message = done.stderr.decode(errors="replace").strip()[-300:]
+        raise SystemExit(f"{command[0]} exited {done.returncode}: {message}")
+    return elapsed
+
+
+def timed_rounds(commands: list[list[str]], runs: int, cwd: Path) -> list[list[float]]:
+    """Wall times of each command over ``runs`` rounds, after one unmeasured warm-up of each.
+    Each round runs every command once, the order rotated from round to round, so that a
+    shared machine's load weighs on all of them alike."""
+    for command in commands:
+        _once(command, cwd)
+    times: list[list[float]] = [[] for _ in commands]
+    for round_ in range(runs):
+        order = list(range(len(commands)))
+        shift = round_ % len(commands)
+        for index in order[shift:] + order[:shift]:
+            times[index].append(_once(commands[index], cwd))
+    return times
 
 
 def parse_only(python: str, folder: Path, runs: int) -> tuple[float, str]:
@@ -149,8 +159,17 @@ def main(argv: list[str] | None = None) -> int:
         (checks / "bedrock_vpc.yaml").write_text(CHECKOV_CHECK, encoding="utf-8")
         ours_cmd = [sys.executable, "-m", "checker", "check", str(tf), "--policy"]
         ours_cmd += ["builtin:baseline", "--format", "json", "-o", str(root / "r.json")]
-        progress(f"bedrock-checker check: {args.runs} + 1 runs")
-        ours, ours_runs = timed(ours_cmd, args.runs, root)
+        commands = [ours_cmd]
+        if args.checkov:
+            checkov_cmd = [args.checkov, "-d", str(tf), "--framework", "terraform"]
+            checkov_cmd += ["--external-checks-dir", str(checks), "--check", "CKV2_BEDROCK_1"]
+            checkov_cmd += ["--quiet", "--compact", "-o", "json", "--skip-download"]
+            commands.append(checkov_cmd)
+        what = "bedrock-checker check" + (" and Checkov" if args.checkov else "")
+        progress(f"{what}: 1 + {args.runs} rounds, order rotated")
+        rounds = timed_rounds(commands, args.runs, root)
+        ours_runs = rounds[0]
+        ours = statistics.median(ours_runs)
         report = json.loads((root / "r.json").read_text(encoding="utf-8"))
         parsers = []
         for python in [sys.executable, *args.parser_python]:
@@ -158,11 +177,8 @@ def main(argv: list[str] | None = None) -> int:
             parsers.append(parse_only(python, tf, args.runs))
         checkov = checkov_runs = None
         if args.checkov:
-            progress(f"Checkov with one custom check: {args.runs} + 1 runs")
-            checkov_cmd = [args.checkov, "-d", str(tf), "--framework", "terraform"]
-            checkov_cmd += ["--external-checks-dir", str(checks), "--check", "CKV2_BEDROCK_1"]
-            checkov_cmd += ["--quiet", "--compact", "-o", "json", "--skip-download"]
-            checkov, checkov_runs = timed(checkov_cmd, args.runs, root)
+            checkov_runs = rounds[1]
+            checkov = statistics.median(checkov_runs)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -182,12 +198,15 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("Checkov, one custom check", f"{checkov:.2f} s", ""))
         target = f">= {TARGET_CHECKOV_RATIO:g}x  {verdict}"
         rows.append(("Checkov / bedrock-checker", f"{ratio:.2f}x", target))
+        pairs = zip(checkov_runs or [], ours_runs, strict=True)
+        each = ", ".join(f"{theirs / mine:.2f}x" for theirs, mine in pairs)
+        rows.append(("  the same, each round", each, ""))
     else:
         rows.append(("Checkov", "not run", "--checkov PATH"))
     print_table(rows, "target")
     print(f"\nPython {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     if args.json:
-        figures = {"resources": args.resources, "check_seconds": ours}
+        figures: dict[str, float] = {"resources": args.resources, "check_seconds": ours}
         figures.update({f"hcl2_{v}_seconds": s for s, v in parsers})
         if checkov is not None:
             figures.update(checkov_seconds=checkov, checkov_ratio=checkov / ours)

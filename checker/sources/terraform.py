@@ -9,13 +9,15 @@ from typing import Any
 from checker import normalize
 from checker.errors import InputError
 from checker.model import Job, LoadError, Origin
-from checker.sources import hcl_text, stepfunctions
+from checker.sources import hcl_text, hcl_values, stepfunctions
 
 RESOURCE_TYPE = "aws_bedrock_custom_model"
 # Every Terraform document with a job names the resource type (HCL and JSON alike).
 MARKERS = (RESOURCE_TYPE,)
 # [ \t]*, not \s*: \s would match the blank lines before the block and start it too early.
 _BLOCK_START = re.compile(r'^[ \t]*resource\s+"aws_bedrock_custom_model"\s+"([^"]+)"\s*\{', re.M)
+# The resource's name in a block's first line.
+_BLOCK_NAME = re.compile(r'\s*resource\s+"[^"]+"\s+"([^"]+)"')
 # A name, or a quoted key of an object (a state machine's "Create Job", "JobName.$"), then
 # "=", ":" (object syntax) or the "{" of a block.
 _ATTRIBUTE = re.compile(r'^\s*(?:"([^"]+)"|([A-Za-z_][\w-]*))\s*(=|:|\{)')
@@ -75,7 +77,13 @@ def _hcl_blocks(
 
 
 def _parse_block(block: str, first_line: int, resource_type: str) -> dict[str, Any]:
-    """The resource block's ``{name: attributes}``, parsed by python-hcl2."""
+    """The resource block's ``{name: attributes}``: read by hcl_values when it is written in
+    the shapes jobs' blocks usually are (many times faster), else parsed by python-hcl2."""
+    attributes = hcl_values.resource_attributes(block)
+    if attributes is not None:
+        header = _BLOCK_NAME.match(block)
+        if header is not None:
+            return {header.group(1): attributes}
     found: dict[str, Any] = {}
     for resources in _parse_hcl(block, first_line).get("resource") or []:
         found.update(resources.get(resource_type) or {})
