@@ -20,6 +20,7 @@ from helpers.agreement import (
 from helpers.jobs import DELETE, GOOD_JOB, make_job
 
 from checker import drift
+from checker.drift.fields import TEACHER
 from checker.errors import CheckerError
 from checker.model import Job, LoadError, Origin, Waiver, fingerprint
 
@@ -131,18 +132,16 @@ def test_hyperparameters_only_the_live_job_reports_are_service_defaults() -> Non
 def test_a_teacher_the_response_does_not_report_is_unknown() -> None:
     teacher = {"distillationConfig": {"teacherModelConfig": {"teacherModelIdentifier": "a.b-v1"}}}
     job = committed(customizationType="DISTILLATION", customizationConfig=teacher)
-    assert drifted(job, live(customizationType="DISTILLATION")) == [
-        ("BMC406", drift._TEACHER, "unknown")
-    ]
+    assert drifted(job, live(customizationType="DISTILLATION")) == [("BMC406", TEACHER, "unknown")]
     other = {"distillationConfig": {"teacherModelConfig": {"teacherModelIdentifier": "a.c-v1"}}}
     live_job = live(customizationType="DISTILLATION", customizationConfig=other)
-    assert drifted(job, live_job) == [("BMC406", drift._TEACHER, "violated")]
+    assert drifted(job, live_job) == [("BMC406", TEACHER, "violated")]
 
 
 def test_terraform_tags_tag_the_custom_model_and_are_not_compared() -> None:
     job = dataclasses.replace(committed(), kind="terraform")
     assert drifted(job, live(tags={"other": "x"})) == []
-    assert drift._applies("BMC407", job) is False
+    assert drift.applies("BMC407", job) is False
 
 
 # -- Pairing ---------------------------------------------------------------------------------
