@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import datetime
 
+# The policies a run is judged by when none is named.
+DEFAULT_POLICIES = ("builtin:baseline",)
+
 # The kind of a job launched by a Task state of a Step Functions state machine.
 STATE_MACHINE_KIND = "step-functions"
 

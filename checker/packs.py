@@ -6,8 +6,6 @@ import functools
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from checker.errors import CheckerError
 
 # Where the project's documentation is published; rule pages are docs/rules/<ID>.md.
@@ -52,6 +50,8 @@ def template_text(name: str) -> str:
 @functools.cache
 def hyperparameter_families() -> dict[str, Any]:
     """The documented hyperparameter table (policies/data/hyperparameters.yaml), loaded once."""
+    import yaml  # only when a rule needs the table: --help and --version do without YAML
+
     path = builtin_dir() / "data" / "hyperparameters.yaml"
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     families: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)[

@@ -3,6 +3,9 @@
 No click and no boto3 here: the CLI, the benchmarks, the tests and any other caller (a Lambda
 handler, a merge of shards) run a check through ``configure`` and ``run``, and the process exit
 code is the report's own ``exit_code``.
+
+Importing it is cheap: the policy engine (Cerberus, YAML) is imported when a run is configured,
+so that `--version`, `--help` and the CLI's option definitions do without it.
 """
 
 from __future__ import annotations
@@ -10,10 +13,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from checker.evaluate import Evaluator
 from checker.model import (
+    DEFAULT_POLICIES,
     REPORTED_PATHS,
     AuditScope,
     Job,
@@ -24,8 +27,9 @@ from checker.model import (
     Shard,
     Waiver,
 )
-from checker.policy import DEFAULT_POLICIES, Policy, load_policy
-from checker.waivers import apply_baseline, apply_waivers, load_baseline, load_waivers
+
+if TYPE_CHECKING:
+    from checker.policy import Policy
 
 Item = Job | LoadError
 # Deep mode's stage (checker.enrich.Enricher): the jobs, and the kinds of resource to read.
@@ -71,6 +75,9 @@ def configure(
     ``deep`` the deep pack is evaluated beside the policies chosen (or the default).
     ``reported`` names document paths that a report reads beyond ``REPORTED_PATHS``.
     """
+    from checker.policy import load_policy
+    from checker.waivers import load_baseline, load_waivers
+
     specs = tuple(policies) or DEFAULT_POLICIES
     if deep and DEEP_PACK not in specs:
         specs = (*specs, DEEP_PACK)
@@ -103,6 +110,9 @@ def run(
     ``jobs`` may be read lazily, and ``skipped`` filled while it is: both are read to the end
     before the report is built.
     """
+    from checker.evaluate import Evaluator
+    from checker.waivers import apply_baseline, apply_waivers
+
     started = datetime.datetime.now(datetime.UTC)
     policy = configuration.policy
     items: Iterable[Item] = jobs

@@ -25,12 +25,11 @@ from checker.errors import CheckerError, InputError
 from checker.file_kinds import wrong_kind
 from checker.frameworks import FRAMEWORKS as _KNOWN_FRAMEWORKS
 from checker.frameworks import control_problem
-from checker.model import Origin, Rule, Severity
+from checker.model import DEFAULT_POLICIES, Origin, Rule, Severity
 from checker.parsing import decode, parse_yaml
 from checker.regex import RegexError, compile_regex
 from checker.vocabulary import ROOT_READS, JobValidator
 
-DEFAULT_POLICIES = ("builtin:baseline",)
 _TEXT = r"(?s)\s*\S.*"  # some text, not only white space
 _VAR = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 

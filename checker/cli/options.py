@@ -13,8 +13,8 @@ import click
 from checker.aws.connection import DEFAULT_CONCURRENCY
 from checker.errors import CheckerError
 from checker.frameworks import FRAMEWORKS
+from checker.model import DEFAULT_POLICIES
 from checker.pipeline import FAIL_ON
-from checker.policy import DEFAULT_POLICIES
 from checker.reports import CONSOLE_FORMATS, FILE_FORMATS, FORMATS
 
 

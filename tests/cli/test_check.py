@@ -123,6 +123,21 @@ def test_color_follows_flag_and_no_color() -> None:
     assert "\x1b[" not in run("check", bad, env={"NO_COLOR": "1"}).stdout
 
 
+@pytest.mark.parametrize("argument", ["--version", "--help"])
+def test_version_and_help_load_no_policy_engine(argument: str) -> None:
+    """The policy engine (YAML, Cerberus) is the largest part of a run's start-up; --version
+    and --help need none of it."""
+    code = (
+        "import sys; from checker.cli import main; sys.argv = ['bedrock-checker', "
+        f"'{argument}']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('yaml', 'cerberus', 'checker.policy', 'checker.evaluate') "
+        "if m in sys.modules), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
 def test_version() -> None:
     result = run("--version")
     assert result.exit_code == 0
