@@ -13,7 +13,7 @@ from checker.reports.escape import no_commands, printable
 
 
 @click.command()
-@policy_option("every built-in pack")
+@policy_option("every built-in pack, and the drift rules")
 @click.option(
     "--format",
     "output_format",
@@ -29,7 +29,8 @@ from checker.reports.escape import no_commands, printable
     "Example: --framework iso-27001",
 )
 def rules(policies: Sequence[str], output_format: str, framework: str | None) -> None:
-    """List the rules: id, severity, pack and title (default: every built-in pack).
+    """List the rules: id, severity, pack and title (default: every built-in pack, and the
+    rules of the drift command, pack "drift").
 
     \b
     Examples:
@@ -43,7 +44,12 @@ def rules(policies: Sequence[str], output_format: str, framework: str | None) ->
     from checker.reports.json_report import rule_dict
 
     specs = policies or [f"builtin:{name}" for name in builtin_names()]
-    catalogue = sorted(load_policy(specs).rules, key=lambda r: r.id)
+    listed_rules = list(load_policy(specs).rules)
+    if not policies:
+        from checker.drift import RULES as DRIFT_RULES
+
+        listed_rules += DRIFT_RULES
+    catalogue = sorted(listed_rules, key=lambda r: r.id)
     if framework is not None:
         listed = rule_controls(catalogue, framework)
         if output_format == "json":

@@ -102,12 +102,15 @@ def test_the_policy_default_in_the_help_is_the_default_used() -> None:
     check_help = " ".join(run("check", "--help").stdout.split())
     assert f"Default: {' '.join(DEFAULT_POLICIES)}." in check_help
     rules_help = " ".join(run("rules", "--help").stdout.split())
-    assert "Default: every built-in pack." in rules_help
+    assert "Default: every built-in pack, and the drift rules." in rules_help
     assert "Default: builtin:baseline" not in rules_help
     listed = run("rules", "--format", "json").stdout
     for name in builtin_names():
         assert name in rules_help
         assert f'"pack": "{name}"' in listed  # every built-in pack is listed by default
+    assert '"id": "BMC409"' in listed and '"pack": "drift"' in listed
+    chosen = run("rules", "--policy", "builtin:baseline", "--format", "json").stdout
+    assert '"pack": "drift"' not in chosen
 
 
 def test_each_command_says_what_it_does_with_a_model_identifier() -> None:
