@@ -44,6 +44,7 @@ from checker.sources import files
 PACKS = ("builtin:baseline", "builtin:promotion", "builtin:cost")
 TARGET_SECONDS_PER_10K = 2.4
 TARGET_COLD_RATIO = 1.2
+TARGET_INFO_RATIO = 1.1  # --version and --help
 TARGET_RSS_MIB = 300  # peak RSS for 50,000 jobs
 RSS_TARGET_JOBS = 50_000
 BULK_FILE_JOBS = 250
@@ -603,45 +604,67 @@ def max_rss_bytes() -> int:
     return rss if sys.platform == "darwin" else rss * 1024  # Linux reports KiB, macOS bytes
 
 
-def command_run(root: Path) -> tuple[float, int, int]:
+# Runs `python -m checker ARGS` and then writes the process's own peak resident set (VmHWM)
+# to the file named by its first argument. ru_maxrss of a child is no good here: Linux carries
+# the parent's high-water mark over a fork into it.
+_PEAK_WRAPPER = """\
+import runpy, sys
+target = sys.argv.pop(1)
+sys.argv[0] = "bedrock-checker"
+try:
+    runpy.run_module("checker", run_name="__main__", alter_sys=True)
+finally:
+    with open("/proc/self/status", encoding="ascii") as status:
+        peak = next(line for line in status if line.startswith("VmHWM:"))
+    with open(target, "w", encoding="ascii") as out:
+        out.write(peak.split()[1])
+"""
+
+
+def command_run(root: Path) -> tuple[float, int, int] | None:
     """Wall time, peak RSS (bytes) and exit code of `check` on the whole tree as a new process,
-    with the three packs and the JSON report written to a file, as a user runs it."""
+    with the three packs and the JSON report written to a file, as a user runs it. None where
+    /proc is missing (the peak is read from /proc/self/status)."""
+    if not Path("/proc/self/status").exists():
+        return None
     with tempfile.TemporaryDirectory(prefix="bedrock-checker-bench-report-") as folder:
-        command = [sys.executable, "-m", "checker", "check", str(root)]
+        peak_file = Path(folder) / "peak"
+        command = [sys.executable, "-c", _PEAK_WRAPPER, str(peak_file), "check", str(root)]
         command += [arg for pack in PACKS for arg in ("--policy", pack)]
         command += ["--format", "json", "-o", str(Path(folder) / "report.json")]
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        assert process.stderr is not None
-        errors = process.stderr.read()
-        _, status, usage = os.wait4(process.pid, 0)
+        done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         elapsed = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(command)} exited {process.returncode}: {errors.decode()}")
-    rss = usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024
-    return elapsed, rss, process.returncode
+        if done.returncode not in (0, 1):
+            message = done.stderr.decode(errors="replace").strip()[-300:]
+            raise SystemExit(f"check exited {done.returncode}: {message}")
+        peak = int(peak_file.read_text(encoding="ascii")) * 1024
+    return elapsed, peak, done.returncode
 
 
-def median_seconds(command: list[str], runs: int, cwd: Path) -> tuple[float, list[float], int]:
-    """Median wall time of ``runs`` runs (after one unmeasured warm-up), and the last exit code."""
-    times = []
-    code = 0
-    # Installed packages have their bytecode cached; let the warm-up run cache it here too, as
-    # an editable install under PYTHONDONTWRITEBYTECODE would otherwise compile on every start.
+def alternating_seconds(
+    commands: list[list[str]], runs: int, cwd: Path
+) -> list[tuple[float, list[float], int]]:
+    """For each command: the median wall time of ``runs`` rounds, the times and the last exit
+    code. Each command runs once, untimed, first; then each round runs every command once, so
+    that the machine's load weighs on all of them alike."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    times: list[list[float]] = [[] for _ in commands]
+    codes = [0] * len(commands)
     for attempt in range(runs + 1):
-        start = time.perf_counter()
-        done = subprocess.run(
-            command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        elapsed = time.perf_counter() - start
-        code = done.returncode
-        if code not in (0, 1):
-            raise SystemExit(f"{' '.join(command)} exited {code}: {done.stderr.decode().strip()}")
-        if attempt:
-            times.append(elapsed)
-    return statistics.median(times), times, code
+        for index, command in enumerate(commands):
+            start = time.perf_counter()
+            done = subprocess.run(
+                command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+            elapsed = time.perf_counter() - start
+            codes[index] = done.returncode
+            if done.returncode not in (0, 1):
+                message = done.stderr.decode().strip()
+                raise SystemExit(f"{' '.join(command)} exited {done.returncode}: {message}")
+            if attempt:
+                times[index].append(elapsed)
+    return [(statistics.median(t), t, code) for t, code in zip(times, codes, strict=True)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -732,9 +755,14 @@ def main(argv: list[str] | None = None) -> int:
             "builtin:baseline",
         ]
         floor_cmd = [sys.executable, "-c", "import click, yaml, cerberus"]
-        progress(f"cold start: {args.cold_runs} + 1 runs of each command")
-        cold, cold_runs, cold_code = median_seconds(check_cmd, args.cold_runs, root)
-        floor, floor_runs, _ = median_seconds(floor_cmd, args.cold_runs, root)
+        version_cmd = [sys.executable, "-m", "checker", "--version"]
+        help_cmd = [sys.executable, "-m", "checker", "--help"]
+        progress(f"cold start: 1 + {args.cold_runs} rounds of each command, alternating")
+        cold_times = alternating_seconds(
+            [check_cmd, floor_cmd, version_cmd, help_cmd], args.cold_runs, root
+        )
+        (cold, cold_runs, cold_code), (floor, floor_runs, _) = cold_times[:2]
+        version_seconds, help_seconds = cold_times[2][0], cold_times[3][0]
     finally:
         if not args.keep and not args.reuse:
             shutil.rmtree(root, ignore_errors=True)
@@ -803,6 +831,18 @@ def main(argv: list[str] | None = None) -> int:
             f"{ratio:.2f}x",
             f"<= {TARGET_COLD_RATIO:.2f}x  {_verdict(ratio <= TARGET_COLD_RATIO)}",
         ),
+        (
+            "--version / import floor",
+            f"{version_seconds / floor:.2f}x",
+            f"{version_seconds:.3f} s; <= {TARGET_INFO_RATIO:.2f}x  "
+            + _verdict(version_seconds / floor <= TARGET_INFO_RATIO),
+        ),
+        (
+            "--help / import floor",
+            f"{help_seconds / floor:.2f}x",
+            f"{help_seconds:.3f} s; <= {TARGET_INFO_RATIO:.2f}x  "
+            + _verdict(help_seconds / floor <= TARGET_INFO_RATIO),
+        ),
     ]
     print_table(rows, "target")
     print()
@@ -826,6 +866,8 @@ def main(argv: list[str] | None = None) -> int:
             "cold_seconds": cold,
             "floor_seconds": floor,
             "cold_ratio": ratio,
+            "version_ratio": version_seconds / floor,
+            "help_ratio": help_seconds / floor,
         }
         Path(args.json).write_text(json.dumps(result, indent=2), encoding="utf-8")
     return 0
