@@ -33,9 +33,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from checker.aws.connection import DEFAULT_CONCURRENCY as DEFAULT_THREADS
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 TARGET_RATIO = 8.0
+TARGET_OVER_RAW = 0.05  # the scan at most 5% slower than the raw loop at its thread count
 PACKS = ("builtin:baseline", "builtin:promotion", "builtin:cost")
 MODELS = (
     "amazon.titan-text-lite-v1:0:4k",
@@ -169,6 +172,43 @@ def time_sequential(url: str) -> tuple[float, int]:
     return time.perf_counter() - started, len(names)
 
 
+# A plain threaded script, run as a new process like the scan: import boto3, one client with a
+# connection pool as large as the pool of threads, list every page, Get every job on the pool.
+# Prints the API calls it made.
+_RAW_LOOP = """\
+import sys
+from concurrent.futures import ThreadPoolExecutor
+import boto3
+from botocore.config import Config
+url, region, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+client = boto3.client(
+    "bedrock", region_name=region, endpoint_url=url,
+    config=Config(max_pool_connections=threads),
+)
+pages = list(client.get_paginator("list_model_customization_jobs").paginate())
+names = [s["jobName"] for page in pages for s in page["modelCustomizationJobSummaries"]]
+with ThreadPoolExecutor(threads) as pool:
+    list(pool.map(lambda name: client.get_model_customization_job(jobIdentifier=name), names))
+print(len(pages) + len(names))
+"""
+
+
+def time_raw_loop(url: str, threads: int) -> tuple[float, int]:
+    """Wall time and API calls of the plain threaded loop, as a new process."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", _RAW_LOOP, url, REGION, str(threads)],
+        env=aws_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"the raw loop exited {result.returncode}: {result.stderr.strip()}")
+    return elapsed, int(result.stdout.split()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=1000, help="jobs on the server (1000)")
@@ -191,11 +231,18 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as folder:
             report = Path(folder, "report.json")
-            times = []
+            times, raw_times = [], []
+            threads = args.max_concurrency or DEFAULT_THREADS
+            # Each run: the scan and the raw loop at the same thread count, order alternating.
             for run in range(args.runs):
-                elapsed, summary = time_scan(url, args, report)
-                print(f"scan run {run + 1}: {elapsed:.2f} s", file=sys.stderr)
-                times.append(elapsed)
+                for which in ("scan", "raw") if run % 2 == 0 else ("raw", "scan"):
+                    if which == "scan":
+                        elapsed, summary = time_scan(url, args, report)
+                        times.append(elapsed)
+                    else:
+                        elapsed, calls = time_raw_loop(url, threads)
+                        raw_times.append(elapsed)
+                    print(f"run {run + 1}, {which}: {elapsed:.2f} s", file=sys.stderr)
         print("sequential list+get loop ...", file=sys.stderr)
         sequential, listed = time_sequential(url)
     finally:
@@ -203,13 +250,15 @@ def main() -> None:
         server.wait(timeout=10)
 
     scan = statistics.median(times)
+    raw = statistics.median(raw_times)
     ratio = sequential / scan
+    floor_verdict = "met" if scan <= raw * (1 + TARGET_OVER_RAW) else "MISSED"
     evaluated = summary["jobs"] - summary["errored"]
     verdict = "met" if ratio >= TARGET_RATIO and evaluated == args.jobs else "MISSED"
     rows = [
         ("jobs on the server", f"{args.jobs}"),
         ("latency added per request", f"{args.latency_ms:g} ms"),
-        ("scan concurrency", f"{args.max_concurrency or 'default (16)'}"),
+        ("scan concurrency", f"{args.max_concurrency or f'default ({DEFAULT_THREADS})'}"),
         (
             "jobs evaluated by scan",
             f"{evaluated} ({summary['failed']} failed, {summary['errored']} errored)",
@@ -217,6 +266,15 @@ def main() -> None:
         ("scan (median of runs)", f"{scan:.2f} s"),
         ("sequential list+get", f"{sequential:.2f} s ({listed} jobs)"),
         ("ratio", f"{ratio:.1f}x (target >= {TARGET_RATIO:g}x: {verdict})"),
+        (
+            f"raw boto3 loop, {threads} threads",
+            f"{raw:.2f} s (median of {len(raw_times)}, a new process, {calls} calls)",
+        ),
+        (
+            "scan / raw loop",
+            f"{scan / raw:.2f}x (target <= {1 + TARGET_OVER_RAW:.2f}x: {floor_verdict})",
+        ),
+        ("scan: API calls per second", f"{calls / scan:,.0f} (raw loop: {calls / raw:,.0f})"),
     ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
@@ -229,6 +287,10 @@ def main() -> None:
             "scan_seconds": scan,
             "sequential_seconds": sequential,
             "ratio": ratio,
+            "raw_seconds": raw,
+            "raw_threads": threads,
+            "scan_over_raw": scan / raw,
+            "calls_per_second": calls / scan,
         }
         Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")
 
