@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import re
 import sys
@@ -12,9 +11,8 @@ from typing import Any, TextIO
 from checker import __version__
 from checker.aws.clients import Clients
 from checker.guard.check import Verdict, stopping_findings
-from checker.model import Finding, FindingStatus, JobResult
+from checker.model import Finding
 
-PRODUCT = "bedrock-checker"
 _SUBJECT_UNSAFE = re.compile(r"[^\x20-\x7e]")
 
 
@@ -101,106 +99,36 @@ def publish_sns(clients: Clients, topic_arn: str, verdict: Verdict) -> str:
 
 
 # -- Security Hub -------------------------------------------------------------------------
-# The ASFF findings are built here until the report formats offer an ASFF renderer; then
-# asff_findings() becomes a call to it, and nothing else in guard changes.
+# The findings are those of `--asff` (checker/reports/asff.py), plus the enforcement action;
+# they are sent by the same code as `--security-hub` (checker/aws/securityhub.py).
 
-_SEVERITY_LABELS = {"error": "HIGH", "warning": "MEDIUM", "note": "LOW"}
+FIELD_ENFORCEMENT = "bedrock-checker/Enforcement"
 
 
 def asff_findings(verdict: Verdict, now: datetime.datetime) -> list[dict[str, Any]]:
-    """One ASFF finding per violated or unknown rule of the job (its findings' messages joined),
-    or one for a job that could not be read."""
+    """One ASFF finding per violated or unknown rule of the job, as `--asff` gives it, or one
+    for a job that could not be read; each records what guard did about the job."""
+    from checker.reports import asff
+    from checker.reports.options import RenderOptions
+
     event, result = verdict.event, verdict.result
-    account = event.account or _account_of(result) or "000000000000"
-    partition = _partition_of(result)
-    product_arn = f"arn:{partition}:securityhub:{event.region}:{account}:product/{account}/default"
-    stamp = now.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
-    resource_id = (result.job.arn if result.job is not None else None) or event.label
-    base: dict[str, Any] = {
-        "SchemaVersion": "2018-10-08",
-        "ProductArn": product_arn,
-        "AwsAccountId": account,
-        "CreatedAt": stamp,
-        "UpdatedAt": stamp,
-        "Types": ["Software and Configuration Checks/AWS Security Best Practices"],
-        "Resources": [
-            {"Type": "Other", "Id": resource_id, "Partition": partition, "Region": event.region}
-        ],
-        "ProductFields": {
-            "bedrock-checker/version": __version__,
-            "bedrock-checker/enforcement": verdict.enforcement.action,
-        },
-    }
+    # The event's region and account are the job's: its findings go to the hub beside it.
+    options = RenderOptions(
+        generated_at=now, default_region=event.region, default_account=event.account
+    )
     if result.error is not None:
-        return [
-            {
-                **base,
-                "Id": _finding_id(resource_id, "unreadable"),
-                "GeneratorId": f"{PRODUCT}/guard",
-                "Title": "Model customization job could not be read"[:256],
-                "Description": result.error.message[:1024],
-                "Severity": {"Label": "HIGH"},
-                "Compliance": {"Status": "NOT_AVAILABLE"},
-            }
-        ]
-    by_rule: dict[str, list[Finding]] = {}
-    for finding in result.findings:
-        by_rule.setdefault(finding.rule.id, []).append(finding)
-    findings = []
-    for rule_id, found in by_rule.items():
-        rule = found[0].rule
-        violated = [f for f in found if f.status is FindingStatus.VIOLATED]
-        shown = violated or found
-        asff: dict[str, Any] = {
-            **base,
-            "Id": _finding_id(resource_id, rule_id),
-            "GeneratorId": f"{PRODUCT}/{rule_id}",
-            "Title": f"{rule_id}: {rule.title}"[:256],
-            "Description": "; ".join(f.message for f in shown)[:1024] or rule.description[:1024],
-            "Severity": {
-                "Label": _SEVERITY_LABELS[rule.severity.value] if violated else "INFORMATIONAL"
-            },
-            "Compliance": {"Status": "FAILED" if violated else "NOT_AVAILABLE"},
-            "Workflow": {"Status": "SUPPRESSED" if all(f.suppression for f in shown) else "NEW"},
-        }
-        if rule.remediation:
-            recommendation = {"Text": rule.remediation[:512]}
-            if rule.help_uri:
-                recommendation["Url"] = rule.help_uri
-            asff["Remediation"] = {"Recommendation": recommendation}
-        findings.append(asff)
+        findings = [asff.unreadable_finding(result, options)]
+    else:
+        findings = asff.findings(verdict.report, options)
+    for finding in findings:
+        finding["ProductFields"][FIELD_ENFORCEMENT] = verdict.enforcement.action
     return findings
 
 
-def _finding_id(resource_id: str, rule_id: str) -> str:
-    """Stable per job and rule, so that checking a job again updates its findings."""
-    readable = f"{PRODUCT}/{resource_id}/{rule_id}"
-    if len(readable) <= 512:
-        return readable
-    digest = hashlib.sha256(f"{resource_id}|{rule_id}".encode()).hexdigest()
-    return f"{PRODUCT}/{digest}/{rule_id}"
-
-
 def import_to_security_hub(clients: Clients, region: str, findings: list[dict[str, Any]]) -> int:
-    """BatchImportFindings in batches of 100; returns how many Security Hub refused."""
-    failed = 0
-    client = clients.client("securityhub", region)
-    for start in range(0, len(findings), 100):
-        answer = client.batch_import_findings(Findings=findings[start : start + 100])
-        failed += int(answer.get("FailedCount", 0))
-    return failed
+    """BatchImportFindings in batches of 100, refused findings sent again; how many Security Hub
+    still refused at the end."""
+    from checker.aws.securityhub import import_findings
 
-
-def _account_of(result: JobResult) -> str | None:
-    if result.job is None:
-        return None
-    account = (result.job.document.get("derived") or {}).get("account")
-    return account if isinstance(account, str) else None
-
-
-def _partition_of(result: JobResult) -> str:
-    if result.job is not None:
-        partition = (result.job.document.get("derived") or {}).get("partition")
-        if isinstance(partition, str) and partition:
-            return partition
-    return "aws"
+    _, failed = import_findings(clients.client("securityhub", region), findings)
+    return len(failed)

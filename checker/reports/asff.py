@@ -53,6 +53,8 @@ _PARTITIONS = {"aws", "aws-cn", "aws-us-gov", "aws-us-iso", "aws-us-iso-b"}
 # framework's name.
 TYPE_BEST_PRACTICES = "Software and Configuration Checks/AWS Security Best Practices"
 TYPE_STANDARDS = "Software and Configuration Checks/Industry and Regulatory Standards"
+# The generator of the finding about a job that could not be read (guard only).
+UNREADABLE = "unreadable"
 _LINE_BREAKS = re.compile("[\t\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+")
 
 
@@ -150,7 +152,7 @@ def _destination(result: JobResult, options: RenderOptions) -> tuple[str, str]:
     """(region, account) of the Security Hub that receives the job's findings."""
     _, job_region, job_account = _where(result)
     region = options.asff_region or job_region or options.default_region
-    account = options.asff_account or job_account
+    account = options.asff_account or job_account or options.default_account
     if not account:
         raise CheckerError(
             f"{result.origin.describe()}: job {result.label}: no AWS account for its Security "
@@ -277,6 +279,58 @@ def findings(report: Report, options: RenderOptions) -> list[dict[str, Any]]:
                 key = finding_id(finding.rule.id, result)
                 groups.setdefault(key, (result, finding.rule, []))[2].append(finding)
     return [_finding(result, rule, group, options) for result, rule, group in groups.values()]
+
+
+def unreadable_finding(result: JobResult, options: RenderOptions) -> dict[str, Any]:
+    """The finding of a job that could not be read, for a caller that knows which job it is
+    (guard: the event names the job's ARN, region and account). check and scan report such a
+    job in their other formats and give it no ASFF finding."""
+    now = run_time(options)
+    partition, job_region, job_account = "", result.origin.region or "", ""
+    arn = result.origin.arn or ""
+    if arn.count(":") >= 5:
+        partition, _, _, job_region, job_account = arn.split(":")[:5]
+    region = options.asff_region or job_region or options.default_region
+    account = options.asff_account or job_account or options.default_account
+    if not region or not account:
+        raise CheckerError(
+            f"{result.origin.describe()}: no AWS account or region for its Security Hub finding"
+        )
+    resource: dict[str, Any] = {
+        "Type": "Other",
+        "Id": _text(arn, 100_000) if arn else resource_id(result),
+        "Region": job_region or region,
+    }
+    if partition in _PARTITIONS:
+        resource["Partition"] = partition
+    message = result.error.message if result.error is not None else "unknown error"
+    return {
+        "SchemaVersion": SCHEMA_VERSION,
+        "Id": finding_id(UNREADABLE, result),
+        "ProductArn": product_arn(region, account),
+        "GeneratorId": f"{GENERATOR_PREFIX}{UNREADABLE}",
+        "AwsAccountId": job_account or account,
+        "Region": region,
+        "Types": [TYPE_BEST_PRACTICES],
+        "CreatedAt": timestamp(now),
+        "UpdatedAt": timestamp(now),
+        "Severity": {"Label": "HIGH", "Original": "error"},
+        "Title": _text(f"Model customization job could not be read: {result.label}", TITLE_LIMIT),
+        "Description": _text(message, DESCRIPTION_LIMIT),
+        "ProductFields": {
+            "ProviderName": PRODUCER,
+            "ProviderVersion": __version__,
+            FIELD_JOB: _text(job_identity(result), PRODUCT_FIELD_LIMIT),
+        },
+        "Resources": [resource],
+        "Compliance": {"Status": "NOT_AVAILABLE"},
+        "FindingProviderFields": {
+            "Severity": {"Label": "HIGH", "Original": "error"},
+            "Types": [TYPE_BEST_PRACTICES],
+        },
+        "RecordState": "ACTIVE",
+        "Workflow": {"Status": "NEW"},
+    }
 
 
 def render(report: Report, options: RenderOptions) -> str:

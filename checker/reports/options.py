@@ -29,6 +29,8 @@ class RenderOptions:
     # ARN); None: each job's own account and region.
     asff_account: str | None = None
     asff_region: str | None = None
+    # ASFF: the account of a job that names none in its ARNs (guard: the event's account).
+    default_account: str | None = None
     # The region of a job that names none in its ARNs (a create request naming its base model by
     # id): the AWS CLI's default region, which the CLI passes on.
     default_region: str | None = None

@@ -172,7 +172,15 @@ def test_a_deleted_job_is_an_error_finding(capsys: pytest.CaptureFixture[str]) -
     assert subject == "bedrock-checker guard: job gone-job errored"
     assert "ResourceNotFoundException" in message["error"]
     hub = boto3.client("securityhub", region_name=REGION).get_findings()["Findings"]
-    assert [f["Title"] for f in hub] == ["Model customization job could not be read"]
+    (unreadable,) = hub
+    assert unreadable["Title"] == (
+        f"Model customization job could not be read: arn:aws:bedrock:{REGION}:{ACCOUNT}:"
+        "model-customization-job/gone-job"
+    )
+    assert unreadable["GeneratorId"] == "bedrock-checker/unreadable"
+    assert unreadable["Compliance"] == {"Status": "NOT_AVAILABLE"}
+    assert "ResourceNotFoundException" in unreadable["Description"]
+    assert unreadable["Resources"][0]["Id"].endswith(":model-customization-job/gone-job")
     assert logged(capsys)[0]["outcome"] == "errored"
 
 
@@ -186,11 +194,14 @@ def test_security_hub_gets_one_asff_finding_per_violated_rule() -> None:
     by_generator = {f["GeneratorId"]: f for f in hub}
     assert sorted(by_generator) == ["bedrock-checker/BMC001", "bedrock-checker/BMC006"]
     bmc001 = by_generator["bedrock-checker/BMC001"]
-    assert bmc001["Severity"] == {"Label": "HIGH"}
+    assert bmc001["Severity"] == {"Label": "HIGH", "Original": "error"}
     assert bmc001["Resources"][0]["Id"] == record["job"]
-    assert bmc001["ProductFields"]["bedrock-checker/enforcement"] == "dry-run"
+    assert bmc001["ProductFields"]["bedrock-checker/Enforcement"] == "dry-run"
+    assert bmc001["ProductArn"] == (
+        f"arn:aws:securityhub:{REGION}:{ACCOUNT}:product/{ACCOUNT}/default"
+    )
     bmc006 = by_generator["bedrock-checker/BMC006"]
-    assert bmc006["Severity"] == {"Label": "MEDIUM"}
+    assert bmc006["Severity"] == {"Label": "MEDIUM", "Original": "warning"}
     assert "training location" in bmc006["Description"]
     assert "validation location" in bmc006["Description"]
     # The same job checked again updates its findings instead of adding new ones.
@@ -263,3 +274,25 @@ def test_a_bug_while_checking_is_logged_not_raised(
     assert record["error"] == "RuntimeError: boom"
     assert record["job"].endswith(":model-customization-job/any-job")
     assert logged(capsys)[0]["guard"] == "internal-error"
+
+
+def test_guard_and_scan_give_a_job_the_same_security_hub_findings() -> None:
+    from helpers.audit import asff_problems
+
+    from checker.model import Job, JobResult, Origin
+    from checker.reports import asff
+
+    create_job("open-job", vpcConfig=None)
+    guard = Guard(GuardConfig(security_hub=True))
+    guard.handle(created_event("open-job"))
+    guard.handle(state_change_event("gone-job"))
+    hub = boto3.client("securityhub", region_name=REGION).get_findings()["Findings"]
+    by_generator = {f["GeneratorId"]: f for f in hub}
+    assert sorted(by_generator) == ["bedrock-checker/BMC001", "bedrock-checker/unreadable"]
+    # The id `scan --asff` gives the same job's BMC001 finding: either run updates the other's.
+    arn = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-customization-job/open-job"
+    scanned = JobResult(Job({"jobArn": arn}, Origin(region=REGION, arn=arn), "get-response"))
+    assert by_generator["bedrock-checker/BMC001"]["Id"] == asff.finding_id("BMC001", scanned)
+    # Every finding guard sends, the unreadable kind too, fits BatchImportFindings' input shape.
+    assert asff_problems(hub) == []
+    assert {f["ProductFields"]["bedrock-checker/Enforcement"] for f in hub} == {"dry-run", "none"}
