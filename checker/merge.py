@@ -45,7 +45,7 @@ def read_report(path: str) -> Report:
     if not isinstance(data, dict) or data.get("schemaVersion") != 1 or "jobs" not in data:
         raise CheckerError(f"{path}: not a bedrock-checker JSON report (schemaVersion 1)")
     try:
-        return _report(data)
+        return report_from_dict(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CheckerError(f"{path}: malformed JSON report: {type(exc).__name__}: {exc}") from exc
 
@@ -85,52 +85,83 @@ def _waiver(data: Mapping[str, Any]) -> Waiver:
         expires=datetime.date.fromisoformat(data["expires"]),
         jobs=tuple(data.get("jobs") or ()),
         files=tuple(data.get("files") or ()),
+        paths=tuple(data.get("path") or ()),
         approved_by=data.get("approvedBy"),
         origin=_origin(data.get("source")),
     )
 
 
-def _result(data: Mapping[str, Any], rules: Mapping[str, Rule]) -> JobResult:
+def _result(
+    data: Mapping[str, Any], rules: Mapping[str, Rule], waivers: Sequence[WaiverStatus]
+) -> JobResult:
     origin = _origin(data.get("source"))
     if data.get("error") is not None:
         return JobResult(None, LoadError(origin, data["error"]))
-    document: dict[str, Any] = {"jobName": data.get("name"), "jobArn": data.get("arn")}
-    document["derived"] = dict(data.get("facts") or {})
+    # The job's document as the reports read it: its record (what the evidence record, ASFF and
+    # HTML show), else (an older report) the facts alone.
+    record = dict(data.get("record") or {})
+    derived = {**(data.get("facts") or {}), **(record.pop("derived", None) or {})}
+    document: dict[str, Any] = {"jobName": data.get("name"), "jobArn": data.get("arn"), **record}
+    document["derived"] = derived
     job = Job(document, origin, data.get("format") or "", resource=data.get("resource"))
+    result = JobResult(job, checked=tuple(data.get("checkedRules") or ()))
     findings = []
     for entry in data.get("findings") or ():
-        suppression = entry.get("suppression")
-        findings.append(
-            Finding(
-                rule=rules[entry["ruleId"]],
-                status=FindingStatus(entry["status"]),
-                path=entry.get("path") or "",
-                message=entry.get("message") or "",
-                value=entry.get("value"),
-                line=entry.get("line") or 1,
-                suppression=None
-                if suppression is None
-                else Suppression(suppression["kind"], suppression.get("justification") or ""),
-            )
+        finding = Finding(
+            rule=rules[entry["ruleId"]],
+            status=FindingStatus(entry["status"]),
+            path=entry.get("path") or "",
+            message=entry.get("message") or "",
+            value=entry.get("value"),
+            line=entry.get("line") or 1,
         )
-    return JobResult(job, findings=tuple(findings), checked=tuple(data.get("checkedRules") or ()))
+        suppression = entry.get("suppression")
+        if suppression is not None:
+            kind, justification = suppression["kind"], suppression.get("justification") or ""
+            waiver = None
+            if kind == "waiver":
+                waiver = _waiver_of(finding, result, justification, waivers)
+            finding = dataclasses.replace(
+                finding, suppression=Suppression(kind, justification, waiver)
+            )
+        findings.append(finding)
+    return dataclasses.replace(result, findings=tuple(findings))
 
 
-def _report(data: Mapping[str, Any]) -> Report:
+def _waiver_of(
+    finding: Finding, result: JobResult, justification: str, waivers: Sequence[WaiverStatus]
+) -> Waiver | None:
+    """The waiver that set the finding aside, as the run chose it: the first unexpired one
+    that matches the finding and whose note is the finding's justification."""
+    from checker.waivers import waiver_matches, waiver_note
+
+    candidates = [
+        status.waiver
+        for status in waivers
+        if status.status != "expired" and waiver_note(status.waiver) == justification
+    ]
+    matching = [waiver for waiver in candidates if waiver_matches(waiver, result, finding)]
+    found = matching or candidates
+    return found[0] if found else None
+
+
+def report_from_dict(data: Mapping[str, Any]) -> Report:
+    """The Report a JSON report (parsed) was rendered from, as far as `merge` needs it."""
     rules = {entry["id"]: _rule(entry) for entry in data["rules"]}
+    waivers = tuple(
+        WaiverStatus(_waiver(w), w["status"], w.get("matched", 0))
+        for w in data.get("waivers") or ()
+    )
     shard = data.get("shard")
     baseline = data.get("baseline")
     started = data.get("started")
     return Report(
-        results=tuple(_result(entry, rules) for entry in data["jobs"]),
+        results=tuple(_result(entry, rules, waivers) for entry in data["jobs"]),
         rules=tuple(rules.values()),
         fail_on=None if data["failOn"] == "never" else Severity(data["failOn"]),
         skipped_files=tuple(data.get("skippedFiles") or ()),
         policy_sources=tuple(data.get("policies") or ()),
-        waivers=tuple(
-            WaiverStatus(_waiver(w), w["status"], w.get("matched", 0))
-            for w in data.get("waivers") or ()
-        ),
+        waivers=waivers,
         baseline_gone=None if baseline is None else baseline["gone"],
         baseline_known=None if baseline is None else baseline.get("known"),
         mode=data.get("mode") or "live",

@@ -106,7 +106,7 @@ def load_waivers(paths: Iterable[str]) -> tuple[Waiver, ...]:
     return tuple(waivers)
 
 
-def _matches(waiver: Waiver, result: JobResult, finding: Finding) -> bool:
+def waiver_matches(waiver: Waiver, result: JobResult, finding: Finding) -> bool:
     if not fnmatch.fnmatchcase(finding.rule.id, waiver.rule):
         return False
     path = result.origin.path
@@ -121,6 +121,14 @@ def _matches(waiver: Waiver, result: JobResult, finding: Finding) -> bool:
     return bool(path and any(fnmatch.fnmatchcase(path, p) for p in waiver.files))
 
 
+def waiver_note(waiver: Waiver) -> str:
+    """The justification a finding set aside by this waiver carries in every report."""
+    note = f"waived until {waiver.expires.isoformat()}: {waiver.reason}"
+    if waiver.approved_by:
+        note += f" (approved by {waiver.approved_by})"
+    return note
+
+
 def apply_waivers(
     results: Sequence[JobResult], waivers: Sequence[Waiver], today: datetime.date
 ) -> tuple[list[JobResult], tuple[WaiverStatus, ...]]:
@@ -132,13 +140,10 @@ def apply_waivers(
         for finding in result.findings:
             if finding.status is FindingStatus.VIOLATED and finding.suppression is None:
                 for index, waiver in enumerate(waivers):
-                    if waiver.expires < today or not _matches(waiver, result, finding):
+                    if waiver.expires < today or not waiver_matches(waiver, result, finding):
                         continue
                     matched[index] += 1
-                    note = f"waived until {waiver.expires.isoformat()}: {waiver.reason}"
-                    if waiver.approved_by:
-                        note += f" (approved by {waiver.approved_by})"
-                    suppression = Suppression("waiver", note, waiver)
+                    suppression = Suppression("waiver", waiver_note(waiver), waiver)
                     finding = dataclasses.replace(finding, suppression=suppression)
                     break
             findings.append(finding)

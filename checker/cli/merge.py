@@ -19,7 +19,8 @@ def merge(ctx: click.Context, reports: Sequence[str], run: RunOptions) -> None:
     """Combine the JSON reports of `scan --shard K/N` runs into one report of the whole audit.
 
     Gives the same jobs, findings and counts as one unsharded scan, in any format (--format,
-    -o, --sarif, --junit, --markdown, --html, --json, --github-summary). Refuses reports of
+    -o, --sarif, --junit, --markdown, --html, --json, --asff, --evidence, --github-summary);
+    Security Hub is published to by each shard (scan --shard K/N --security-hub). Refuses reports of
     shards run with different policies, rules, waivers, baselines, --fail-on or scopes, and an
     incomplete set of shards (naming the ones missing).
 
@@ -27,6 +28,7 @@ def merge(ctx: click.Context, reports: Sequence[str], run: RunOptions) -> None:
     Examples:
       bedrock-checker merge shard-*.json --sarif org.sarif --markdown org.md
       bedrock-checker merge shard-1.json shard-2.json --format json -o org.json
+      bedrock-checker merge shard-*.json --html org.html --asff org.asff.json --evidence evidence/
 
     \b
     Exit codes: 0 no finding at or above the shards' --fail-on; 1 findings at or above it;

@@ -268,7 +268,9 @@ _JUDGING = {"policies", "select", "skip", "fail_on", "waivers", "baseline", "cre
 def output_options(func: Any) -> Any:
     """Add the run options that say where and how reports are written (not what judges them);
     the command receives a ``RunOptions`` value ``run`` with the judging ones at defaults."""
-    chosen = [option for option in _RUN_OPTIONS if _param_name(option) not in _JUDGING]
+    # --security-hub publishes with AWS credentials, which merge does not take: each shard's
+    # scan publishes its own jobs.
+    chosen = [o for o in _RUN_OPTIONS if _param_name(o) not in (*_JUDGING, "security_hub")]
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

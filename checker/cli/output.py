@@ -308,7 +308,7 @@ def write_reports(
         if run.evidence_dir is not None:
             from checker.reports import evidence
 
-            digests = evidence.policy_digests(report.policy_sources)
+            digests = evidence.policy_digests(report.policy_sources, report.policy_digests)
             options = dataclasses.replace(options, policy_digests=digests)
             write_evidence(run.evidence_dir, evidence.documents(report, options))
         for report_file in staged:

@@ -49,12 +49,21 @@ _NAME_LIMIT = 80
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def policy_digests(sources: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    """(policy source, SHA-256 of its bytes) for each policy file or built-in pack of a run."""
+def policy_digests(
+    sources: Iterable[str], known: Mapping[str, str] | None = None
+) -> tuple[tuple[str, str], ...]:
+    """(policy source, SHA-256 of its bytes) for each policy file or built-in pack of a run.
+
+    ``known`` holds the digests taken when the policies were read (``Report.policy_digests``,
+    ``sha256:HEX``): those are used, so that `merge` needs none of the files.
+    """
     from checker import packs
 
     digests = []
     for source in sources:
+        if known and known.get(source, "").startswith("sha256:"):
+            digests.append((source, known[source].removeprefix("sha256:")))
+            continue
         if source.startswith("builtin:"):
             path = packs.builtin_path(source.removeprefix("builtin:"))
         else:

@@ -86,6 +86,44 @@ def _facts(result: JobResult) -> dict[str, Any] | None:
     return {key: derived[key] for key in FACTS if isinstance(derived.get(key), str)}
 
 
+# What the evidence record, the ASFF findings and the HTML report read of a job's document
+# beyond its findings: kept so that `merge` writes them as one unsharded run does.
+RECORD_FIELDS = (
+    "status",
+    "creationTime",
+    "baseModelArn",
+    "customizationConfig",
+    "outputModelName",
+    "customModelName",
+    "outputModelArn",
+    "outputModelKmsKeyArn",
+    "hyperParameters",
+    "trainingMetrics",
+    "validationMetrics",
+    "vpcConfig",
+    "roleArn",
+    "resources",
+)
+RECORD_DERIVED = (
+    *FACTS,
+    "partition",
+    "baseModelFamily",
+    "teacherModelId",
+    "dataUris",
+    "unknown",
+)
+
+
+def _record(result: JobResult) -> dict[str, Any] | None:
+    if result.job is None:
+        return None
+    document = result.job.document
+    record = {key: document[key] for key in RECORD_FIELDS if key in document}
+    derived = document.get("derived") or {}
+    record["derived"] = {key: derived[key] for key in RECORD_DERIVED if key in derived}
+    return record
+
+
 def _job(result: JobResult, not_applicable: tuple[str, ...]) -> dict[str, Any]:
     job = result.job
     return {
@@ -101,6 +139,7 @@ def _job(result: JobResult, not_applicable: tuple[str, ...]) -> dict[str, Any]:
         "notApplicableRules": list(not_applicable),
         "findings": [_finding(result, f) for f in result.findings],
         "facts": _facts(result),
+        "record": _record(result),
     }
 
 

@@ -205,3 +205,25 @@ def check_evidence(report: Report, expected: dict[str, Any]) -> None:
     per_job = {(i, f.rule.id) for i, r in enumerate(report.results) for f in r.findings if f.counts}
     assert violated == len(per_job)
     assert len(files[evidence.MANIFEST].splitlines()) == len(files) - 1
+
+
+def check_merge(report: Report) -> None:
+    """What `merge` reads back from the run's JSON report renders as the run itself does: the
+    same counts, ASFF findings, evidence record and HTML report."""
+    import datetime
+
+    from checker.merge import report_from_dict
+
+    merged = report_from_dict(json.loads(json_report.render(report, RenderOptions())))
+    assert merged.summary() == report.summary()
+    when = datetime.datetime(2026, 12, 5, 8, 30, tzinfo=datetime.UTC)
+    digests = evidence.policy_digests(report.policy_sources, report.policy_digests)
+    options = RenderOptions(
+        asff_account="111122223333",
+        default_region="us-east-1",
+        generated_at=when,
+        policy_digests=digests,
+    )
+    assert asff.findings(merged, options) == asff.findings(report, options)
+    assert evidence.documents(merged, options) == evidence.documents(report, options)
+    assert FORMATS["html"](merged, options) == FORMATS["html"](report, options)

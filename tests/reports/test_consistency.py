@@ -13,6 +13,7 @@ from helpers.agreement import (
     check_json,
     check_junit,
     check_markdown,
+    check_merge,
     check_sarif,
     expected_counts,
 )
@@ -141,3 +142,4 @@ def test_every_format_agrees_on_the_counts(generated) -> None:
         check_html(report, expected, framework)
     check_asff(report)
     check_evidence(report, expected)
+    check_merge(report)
