@@ -1,17 +1,21 @@
 """Publishing a run's findings to AWS Security Hub (docs/reports.md#publishing-to-security-hub).
 
-Findings go to the caller's own Security Hub as a custom integration
-(``product/ACCOUNT/default``) with BatchImportFindings, 100 at a time (the API's limit). Findings
-the service refuses (FailedFindings) are sent again, a bounded number of times. Earlier findings
-of the tool that this run no longer reports, for jobs and rules it evaluated, are re-imported as
-ARCHIVED (see checker.reports.asff.archived_findings): only BatchImportFindings and GetFindings
-are needed, and the triage workflow of the people using Security Hub is left alone.
+Each job's findings go to the Security Hub of the job's own region, in the job's own account
+when the run holds credentials for it (the caller's account, or an account a scan reached
+through an assumed role), else in the caller's account: with the default product ARN
+(``product/ACCOUNT/default``) Security Hub imports only findings of the calling account.
+BatchImportFindings takes 100 findings at a time (the API's limit); findings the service
+refuses (FailedFindings) are sent again, a bounded number of times. Earlier findings of the tool
+that this run no longer reports, for jobs and rules it evaluated, are re-imported as ARCHIVED
+(see checker.reports.asff.archived_findings): only BatchImportFindings and GetFindings are
+needed, and the triage workflow of the people using Security Hub is left alone.
 
 boto3 is imported inside functions: importing this module stays light.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -164,8 +168,20 @@ def publish(
         raise CheckerError("Security Hub: the account and region to publish to are not known")
     product = asff.product_arn(options.asff_region, options.asff_account)
     current = asff.findings(report, options)
+    return _publish_to(client, product, report, options, current, attempts, sleep)
+
+
+def _publish_to(
+    client: Any,
+    product: str,
+    report: Report,
+    options: RenderOptions,
+    current: Sequence[Mapping[str, Any]],
+    attempts: int,
+    sleep: Callable[[float], None],
+) -> PublishResult:
     archived = asff.archived_findings(report, options, previous_findings(client, product))
-    calls, failed = import_findings(client, current + archived, attempts=attempts, sleep=sleep)
+    calls, failed = import_findings(client, [*current, *archived], attempts=attempts, sleep=sleep)
     refused = {f.id for f in failed}
     return PublishResult(
         product_arn=product,
@@ -176,13 +192,92 @@ def publish(
     )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Hub:
-    """The Security Hub findings are published to: the caller's account, in one region."""
+    """The Security Hubs findings are published to: the caller's account (``session``), and
+    the accounts a scan reached through assumed roles (``sessions``), in any region."""
 
-    client: Any
+    client: Any  # the caller's, in ``region``
     account: str
-    region: str
+    region: str  # the first --region (else the default region): of jobs that name none
+    session: Any = None
+    connection: Connection | None = None
+    sessions: dict[str, Any] = field(default_factory=dict)  # account -> its assumed role's
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    @property
+    def accounts(self) -> frozenset[str]:
+        """The accounts whose own Security Hub this run can publish to."""
+        return frozenset({self.account, *self.sessions})
+
+    def client_for(self, account: str, region: str) -> Any:
+        if (account, region) == (self.account, self.region):
+            return self.client
+        found = self._clients.get((account, region))
+        if found is None:
+            from checker.aws.session import client_config, verify_option
+
+            connection = self.connection or Connection()
+            session = self.session if account == self.account else self.sessions[account]
+            found = session.client(
+                "securityhub",
+                region_name=region,
+                config=client_config(connection, session, region),
+                verify=verify_option(connection),
+            )
+            self._clients[(account, region)] = found
+        return found
+
+    def render_options(self, options: RenderOptions) -> RenderOptions:
+        """How findings are made when publishing: each to the hub it is sent to."""
+        return dataclasses.replace(
+            options,
+            asff_account=None,
+            asff_region=None,
+            default_account=self.account,
+            default_region=self.region,
+            hub_accounts=self.accounts,
+        )
+
+
+def publish_all(
+    hub: Hub,
+    report: Report,
+    options: RenderOptions,
+    *,
+    attempts: int = ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> PublishResult:
+    """Publish each job's findings to its hub (``Hub.render_options`` made ``options``), and
+    archive, in the hub of every job evaluated, the earlier findings that no longer apply."""
+    current = asff.findings(report, options)
+    by_hub: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for result in asff.scope(report).values():
+        by_hub.setdefault(asff.destination(result[0], options), [])
+    for finding in current:
+        arn = str(finding["ProductArn"]).split(":")
+        by_hub.setdefault((arn[3], arn[4]), []).append(finding)
+    results = [
+        _publish_to(
+            hub.client_for(account, region),
+            asff.product_arn(region, account),
+            report,
+            options,
+            found,
+            attempts,
+            sleep,
+        )
+        for (region, account), found in sorted(by_hub.items(), key=lambda item: item[0][::-1])
+    ]
+    if not results:
+        results = [PublishResult(asff.product_arn(hub.region, hub.account))]
+    return PublishResult(
+        product_arn=", ".join(r.product_arn for r in results),
+        imported=sum(r.imported for r in results),
+        archived=sum(r.archived for r in results),
+        calls=sum(r.calls for r in results),
+        failed=tuple(f for r in results for f in r.failed),
+    )
 
 
 def connect(connection: Connection) -> Hub:
@@ -190,10 +285,13 @@ def connect(connection: Connection) -> Hub:
     region); the account comes from STS. Bad credentials end the run here, before any job."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from checker.aws.organization import audit_regions
     from checker.aws.session import client_config, make_session, regions, verify_option
 
     session = make_session(connection.profile)
-    region = regions(connection, session)[0]
+    # With --region all, jobs name their regions; the default region is the one of the others.
+    named = () if audit_regions(connection.regions) else connection.regions
+    region = regions(dataclasses.replace(connection, regions=named), session)[0]
     config = client_config(connection, session, region)
     verify = verify_option(connection)
     try:
@@ -208,4 +306,4 @@ def connect(connection: Connection) -> Hub:
             )
         raise fatal from exc
     client = session.client("securityhub", config=config, verify=verify)
-    return Hub(client, str(identity["Account"]), region)
+    return Hub(client, str(identity["Account"]), region, session, connection)

@@ -155,8 +155,10 @@ def scan(ctx: click.Context, run: RunOptions, connection: Any, selection: Any, d
     hub = _connect_hub(run, connection)
     with ProgressBar(ctx) as progress, ProgressBar(ctx, "read resources of") as deep_bar:
         if connection.audit:
-            _audit(ctx, run, configuration, connection, selection, deep, progress, deep_bar)
-            return
+            report, pairs = _audit(
+                run, configuration, connection, selection, deep, progress, deep_bar
+            )
+            ctx.exit(_write_and_publish(run, report, _with_sessions(hub, pairs), connection))
         pairs = bedrock.read_jobs_and_sessions(
             connection, selection, with_tags=with_tags, progress=progress
         )
@@ -176,7 +178,23 @@ def scan(ctx: click.Context, run: RunOptions, connection: Any, selection: Any, d
             scope=(*accounts, *connection.regions),
             enrich=enrich,
         )
-    ctx.exit(_write_and_publish(run, report, hub, connection))
+    ctx.exit(_write_and_publish(run, report, _with_sessions(hub, pairs), connection))
+
+
+def _with_sessions(hub: Any, pairs: Sequence[tuple[Any, Any]]) -> Any:
+    """The hub, knowing the session that read each account's jobs: with an assumed role, the
+    findings of that account's jobs are published to its own Security Hub."""
+    if hub is None:
+        return None
+    from checker.model import Job
+    from checker.shards import scope_of
+
+    for item, session in pairs:
+        if isinstance(item, Job) and session is not None:
+            account = scope_of(item)[0]
+            if account and account != hub.account:
+                hub.sessions.setdefault(account, session)
+    return hub
 
 
 def _job_files_among_reports(run: RunOptions, paths: Sequence[str]) -> list[str]:
@@ -203,7 +221,6 @@ def _job_files_among_reports(run: RunOptions, paths: Sequence[str]) -> list[str]
 
 
 def _audit(
-    ctx: click.Context,
     run: RunOptions,
     configuration: Configuration,
     connection: Any,
@@ -211,8 +228,9 @@ def _audit(
     deep: bool,
     progress: Any,
     deep_bar: Any,
-) -> None:
-    """scan --organization/--accounts: every account's scopes (or one shard's share)."""
+) -> tuple[Report, list[tuple[Any, Any]]]:
+    """scan --organization/--accounts: every account's scopes (or one shard's share); the
+    report, and each job with the session that read it."""
     from checker.sources.audit import read_audit
 
     audit = read_audit(
@@ -237,8 +255,7 @@ def _audit(
         scopes=audit.scopes,
         shard=audit.shard,
     )
-    write_reports(run, report)
-    ctx.exit(report.exit_code)
+    return report, audit.pairs
 
 
 def _configure(run: RunOptions, deep: bool) -> Configuration:
@@ -274,17 +291,12 @@ def _write_and_publish(run: RunOptions, report: Report, hub: Any, connection: An
 
     Findings that Security Hub still refused after every attempt make the run incomplete (3).
     """
-    options = write_reports(
-        run,
-        report,
-        hub=(hub.account, hub.region) if hub is not None else None,
-        region=default_region(connection.regions),
-    )
+    options = write_reports(run, report, hub=hub, region=default_region(connection.regions))
     if hub is None:
         return report.exit_code
-    from checker.aws.securityhub import publish
+    from checker.aws.securityhub import publish_all
 
-    result = publish(hub.client, report, options)
+    result = publish_all(hub, report, options)
     click.echo(result.summary(), err=True)
     return 3 if result.failed else report.exit_code
 

@@ -205,9 +205,10 @@ _RUN_OPTIONS = [
     click.option(
         "--security-hub",
         is_flag=True,
-        help="Publish the findings to AWS Security Hub in the caller's account and region "
-        "(the first --region), and archive the tool's earlier findings that no longer "
-        "apply. See docs/reports.md for the IAM permissions needed.",
+        help="Publish the findings to AWS Security Hub in each job's own region, and own "
+        "account when the run holds its credentials (else the caller's), and archive the "
+        "tool's earlier findings that no longer apply. See docs/reports.md for the IAM "
+        "permissions needed.",
     ),
     click.option(
         "--evidence",

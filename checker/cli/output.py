@@ -12,7 +12,7 @@ import stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
@@ -21,6 +21,9 @@ from checker.errors import CheckerError
 from checker.model import Report
 from checker.reports import FORMATS
 from checker.reports.options import RenderOptions
+
+if TYPE_CHECKING:
+    from checker.aws.securityhub import Hub
 
 # Names of file descriptors: written through the descriptor itself, never reopened (reopening a
 # redirected standard output would truncate what the shell already wrote to it).
@@ -264,12 +267,12 @@ def write_reports(
     run: RunOptions,
     report: Report,
     *,
-    hub: tuple[str, str] | None = None,
+    hub: Hub | None = None,
     region: str | None = None,
 ) -> RenderOptions:
     """Write every report asked for: the files (atomically), the step summary, the console.
 
-    ``hub`` is the (account, region) of the Security Hub findings are published to; ``region``
+    ``hub`` holds the Security Hubs findings are published to (each job's own); ``region``
     the region of jobs that name none. Gives the render options, for publishing.
     """
     from checker.reports import FORMATS
@@ -286,10 +289,11 @@ def write_reports(
         framework=run.framework,
         quiet=run.quiet,
         generated_at=datetime.datetime.now(datetime.UTC),
-        asff_account=hub[0] if hub else run.asff_account,
-        asff_region=hub[1] if hub else None,
+        asff_account=run.asff_account,
         default_region=region or default_region(),
     )
+    if hub is not None:
+        options = hub.render_options(options)
     if run.report_files.get("sarif") is not None:
         from checker.reports.sarif_anchor import choose_anchor
 

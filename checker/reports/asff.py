@@ -148,9 +148,19 @@ def _where(result: JobResult) -> tuple[str, str, str]:
     return partition, region, account
 
 
-def _destination(result: JobResult, options: RenderOptions) -> tuple[str, str]:
+def _finding_account(result: JobResult, options: RenderOptions) -> str:
+    """The job's account as its findings' ``AwsAccountId``; "" when it names none or, when
+    publishing, when its account's own Security Hub cannot be reached."""
+    job_account = _where(result)[2]
+    if options.hub_accounts is not None and job_account not in options.hub_accounts:
+        return ""
+    return job_account
+
+
+def destination(result: JobResult, options: RenderOptions) -> tuple[str, str]:
     """(region, account) of the Security Hub that receives the job's findings."""
-    _, job_region, job_account = _where(result)
+    _, job_region, _ = _where(result)
+    job_account = _finding_account(result, options)
     region = options.asff_region or job_region or options.default_region
     account = options.asff_account or job_account or options.default_account
     if not account:
@@ -214,8 +224,8 @@ def _finding(
     result: JobResult, rule: Rule, findings: Sequence[Finding], options: RenderOptions
 ) -> dict[str, Any]:
     now = run_time(options)
-    region, account = _destination(result, options)
-    _, _, job_account = _where(result)
+    region, account = destination(result, options)
+    job_account = _finding_account(result, options)
     violated = any(f.status is FindingStatus.VIOLATED for f in findings)
     label = SEVERITY_LABELS[rule.severity] if violated else UNKNOWN_LABEL
     severity = {"Label": label, "Original": rule.severity.value if violated else "unknown"}

@@ -29,8 +29,13 @@ class RenderOptions:
     # ARN); None: each job's own account and region.
     asff_account: str | None = None
     asff_region: str | None = None
-    # ASFF: the account of a job that names none in its ARNs (guard: the event's account).
+    # ASFF: the account of a job that names none in its ARNs (guard: the event's account; when
+    # publishing, the caller's).
     default_account: str | None = None
+    # Publishing: the accounts whose own Security Hub the run can reach. The findings of a job
+    # of any other account go to the hub of ``default_account``, as that account's findings
+    # (Security Hub imports only the calling account's findings under the default product).
+    hub_accounts: frozenset[str] | None = None
     # The region of a job that names none in its ARNs (a create request naming its base model by
     # id): the AWS CLI's default region, which the CLI passes on.
     default_region: str | None = None

@@ -115,21 +115,29 @@ def test_evidence_needs_a_folder(tmp_path: Path) -> None:
 
 
 def test_security_hub_publishes_and_a_second_run_updates(aws_env: None) -> None:
-    first = run("check", *EXAMPLES, "--security-hub", "--asff-account", "111122223333")
+    first = run("check", *EXAMPLES, "--security-hub")
     assert first.exit_code == 1, first.stderr
-    assert (
-        "Security Hub (arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default): "
-        "43 findings imported, 0 archived\n"
-    ) in first.stderr
-    second = run("check", *EXAMPLES, "--security-hub", "--asff-account", "111122223333")
+    # Each job's findings go to its own region's hub. The examples' jobs are of account
+    # 111122223333, which the caller (moto's 123456789012) cannot import for: they go to the
+    # caller's hubs, as its findings.
+    hubs = ", ".join(
+        f"arn:aws:securityhub:{region}:123456789012:product/123456789012/default"
+        for region in ("eu-west-1", "us-east-1", "us-west-2")
+    )
+    assert f"Security Hub ({hubs}): 43 findings imported, 0 archived\n" in first.stderr
+    second = run("check", *EXAMPLES, "--security-hub")
     assert second.exit_code == 1, second.stderr
 
-    client = boto3.client("securityhub", region_name="us-east-1")
-    stored = [
-        f for page in client.get_paginator("get_findings").paginate() for f in page["Findings"]
-    ]
+    stored = []
+    for region in ("eu-west-1", "us-east-1", "us-west-2"):
+        client = boto3.client("securityhub", region_name=region)
+        pages = client.get_paginator("get_findings").paginate()
+        stored += [(region, f) for page in pages for f in page["Findings"]]
     assert len(stored) == 43
-    assert {f["RecordState"] for f in stored} == {"ACTIVE"}
+    assert {f["RecordState"] for _, f in stored} == {"ACTIVE"}
+    assert {f["AwsAccountId"] for _, f in stored} == {"123456789012"}
+    assert all(f["Region"] == region for region, f in stored)
+    assert asff_problems([f for _, f in stored]) == []
 
 
 def test_the_aws_options_of_check_need_deep_or_security_hub() -> None:
