@@ -114,7 +114,7 @@ def check(
     # Read lazily: each file's jobs are evaluated before the next file is read.
     jobs = iter_paths(paths, named_must_be_jobs=not skip_unrecognized, skipped=skipped)
     with ProgressBar(ctx, "read resources of") as progress:
-        enrich = _enricher(connection, progress=progress) if deep else None
+        enrich = _enricher(run, connection, progress=progress) if deep else None
         report = run_pipeline(configuration, jobs, skipped=skipped, mode="files", enrich=enrich)
     ctx.exit(_write_and_publish(run, report, hub, connection))
 
@@ -164,7 +164,9 @@ def scan(ctx: click.Context, run: RunOptions, connection: Any, selection: Any, d
         )
         jobs = [item for item, _ in pairs]
         enrich = (
-            _enricher(connection, sessions=[session for _, session in pairs], progress=deep_bar)
+            _enricher(
+                run, connection, sessions=[session for _, session in pairs], progress=deep_bar
+            )
             if deep
             else None
         )
@@ -240,7 +242,9 @@ def _audit(
         progress=progress,
     )
     enrich = (
-        _enricher(connection, sessions=[session for _, session in audit.pairs], progress=deep_bar)
+        _enricher(
+            run, connection, sessions=[session for _, session in audit.pairs], progress=deep_bar
+        )
         if deep
         else None
     )
@@ -301,7 +305,8 @@ def _write_and_publish(run: RunOptions, report: Report, hub: Any, connection: An
     return 3 if result.failed else report.exit_code
 
 
-def _enricher(connection: Any, **options: Any) -> Any:
+def _enricher(run: RunOptions, connection: Any, **options: Any) -> Any:
     from checker.enrich import Enricher  # only with --deep
 
-    return Enricher(connection, **options)
+    # The evidence record holds the object versions of the data; no rule reads them.
+    return Enricher(connection, data_objects=run.evidence_dir is not None, **options)

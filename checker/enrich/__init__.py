@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 KINDS = frozenset(
     {"kmsKey", "role", "buckets", "subnets", "securityGroups", "invocationLogging", "tags"}
 )
+# Read only when asked (the evidence record), never for a rule: the object versions of each
+# data location when the job was created.
+DATA_OBJECTS = "dataObjects"
 # Facts computed from another kind's resources.
 _FACT_KIND = {"availabilityZones": "subnets"}
 
@@ -111,6 +114,27 @@ def _list_tags(reader: JobReader, job_arn: str) -> dict[str, str]:
     region = (normalize.parse_arn(job_arn) or {}).get("region") or reader.need_region("the job")
     listed = reader.call("bedrock", region, "ListTagsForResource", resourceARN=job_arn)
     return {str(t["key"]): str(t.get("value", "")) for t in listed.get("tags") or ()}
+
+
+def _data_objects(
+    run: JobReader, job: Job, fetch: Callable[[str, str, Callable[[str], Facts], str], Any]
+) -> list[Any]:
+    """The object versions of each S3 data location, in the order of ``derived.dataUris``."""
+    found = []
+    opaque = run.derived.get("unknown") or ()
+    for index, entry in enumerate(run.derived.get("dataUris") or ()):
+        if f"derived.dataUris.{index}" in opaque or not entry.get("bucket"):
+            continue  # a location not known, or not in S3: nothing to read
+        if entry.get("role") == "output":
+            continue  # what the job wrote, not what it was trained on
+        facts = fetch(
+            f"resources.{DATA_OBJECTS}.{index}",
+            entry["path"],
+            functools.partial(s3.data_objects, run, entry),
+            str(job.document.get("creationTime") or ""),
+        )
+        found.append(facts or {"uri": entry.get("uri"), "role": entry.get("role")})
+    return found
 
 
 def _enrich(fetcher: Fetcher, session: Any, job: Job, kinds: frozenset[str]) -> Job:
@@ -239,6 +263,8 @@ def _enrich(fetcher: Fetcher, session: Any, job: Job, kinds: frozenset[str]) -> 
                 buckets[name] = {"roles": [], **(facts or {"name": name})}
             buckets[name]["roles"].append(entry.get("role"))
         resources["buckets"] = buckets
+    if DATA_OBJECTS in kinds:
+        resources[DATA_OBJECTS] = _data_objects(run, job, fetch)
     if "subnets" in kinds:
         resources["subnets"] = each(
             "vpcConfig.subnetIds", "subnets", functools.partial(ec2.subnet, run)
@@ -395,14 +421,18 @@ class Enricher:
         *,
         sessions: Sequence[Any] | None = None,
         progress: Progress | None = None,
+        data_objects: bool = False,
     ) -> None:
         self.connection = connection
         self.sessions = sessions
         self.progress = progress
+        # The evidence record asks for the data locations' object versions too.
+        self.extra = frozenset({DATA_OBJECTS}) if data_objects else frozenset()
 
     def __call__(
         self, items: Sequence[Job | LoadError], kinds: frozenset[str]
     ) -> list[Job | LoadError]:
+        kinds = kinds | self.extra
         if self.sessions is not None:
             return enrich(
                 zip(items, self.sessions, strict=True),

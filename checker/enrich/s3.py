@@ -1,7 +1,9 @@
-"""S3: each data bucket's public access block, default encryption and bucket policy."""
+"""S3: each data bucket's public access block, default encryption and bucket policy, and for
+the evidence record the object versions each data location held when the job was created."""
 
 from __future__ import annotations
 
+import datetime
 import fnmatch
 from collections.abc import Mapping
 from typing import Any
@@ -247,3 +249,88 @@ def _encryption(answer: Mapping[str, Any] | None) -> dict[str, Any] | None:
                 "customerManagedKey": None,  # only SSE-KMS has a key
             }
     return None
+
+
+# One ListObjectVersions page per data location: at most this many versions (and delete markers)
+# are read; a location holding more is marked ``truncated`` (docs/deep.md#object-versions).
+OBJECT_VERSION_LIMIT = 1000
+
+
+def _moment(value: Any) -> datetime.datetime | None:
+    """A timestamp of an answer or a job document (a datetime or ISO 8601 text), in UTC."""
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(value, datetime.datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+
+
+def _iso(moment: datetime.datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+
+
+def data_objects(reader: JobReader, entry: Mapping[str, Any], created: Any) -> Facts:
+    """The object versions a data location (``derived.dataUris`` entry) held at ``created``.
+
+    An object URI gives its own versions (a URI without a trailing slash that names no object
+    is read as a folder); a prefix gives every object under it. For each object, the version
+    that was current when the job was created (the newest one modified at or before that time;
+    the current one when the time is not known); an object deleted or not yet written then is
+    left out.
+    """
+    bucket, key = str(entry.get("bucket")), str(entry.get("key") or "")
+    as_of = _moment(created)
+    params: dict[str, Any] = {"Bucket": bucket, "Prefix": key, "MaxKeys": OBJECT_VERSION_LIMIT}
+    if reader.account:
+        params["ExpectedBucketOwner"] = reader.account
+    answer = reader.once(
+        "object-versions",
+        bucket,
+        key,
+        fetch=lambda: reader.call("s3", reader.region, "ListObjectVersions", **params),
+    )
+    events = [
+        (str(v.get("Key")), _moment(v.get("LastModified")), v, False)
+        for v in answer.get("Versions") or ()
+    ] + [
+        (str(m.get("Key")), _moment(m.get("LastModified")), m, True)
+        for m in answer.get("DeleteMarkers") or ()
+    ]
+    if key and not key.endswith("/"):
+        exact = [event for event in events if event[0] == key]
+        events = exact or [event for event in events if event[0].startswith(key + "/")]
+    chosen: dict[str, tuple[datetime.datetime | None, Mapping[str, Any], bool]] = {}
+    for name, moment, version, deleted in events:
+        if as_of is not None and (moment is None or moment > as_of):
+            continue  # written after the job was created
+        if as_of is None and not version.get("IsLatest"):
+            continue
+        earlier = chosen.get(name)
+        if earlier is None or (moment or _EPOCH) > (earlier[0] or _EPOCH):
+            chosen[name] = (moment, version, deleted)
+    objects = [
+        {
+            "key": name,
+            "versionId": version.get("VersionId"),
+            "eTag": version.get("ETag"),
+            "size": version.get("Size"),
+            "lastModified": _iso(moment),
+        }
+        for name, (moment, version, deleted) in sorted(chosen.items())
+        if not deleted
+    ]
+    return {
+        "uri": entry.get("uri"),
+        "role": entry.get("role"),
+        "asOf": _iso(as_of),
+        "objects": objects,
+        "truncated": bool(answer.get("IsTruncated")),
+    }, {}
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)

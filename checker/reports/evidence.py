@@ -171,19 +171,34 @@ def _models(document: Mapping[str, Any], derived: Mapping[str, Any]) -> dict[str
     }
 
 
-def _data_locations(derived: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Each S3 location the job reads or writes, with its role and the field that names it."""
-    return [
-        {
-            "role": entry.get("role"),
-            "uri": entry.get("uri"),
-            "bucket": entry.get("bucket"),
-            "key": entry.get("key"),
-            "field": entry.get("path"),
-        }
-        for entry in derived.get("dataUris") or ()
-        if isinstance(entry, Mapping)
-    ]
+def _data_locations(
+    derived: Mapping[str, Any], resources: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Each S3 location the job reads or writes, with its role and the field that names it,
+    and with --deep the object versions it held when the job was created."""
+    versions = {
+        (found.get("role"), found.get("uri")): found
+        for found in resources.get("dataObjects") or ()
+        if isinstance(found, Mapping) and "objects" in found
+    }
+    locations = []
+    for entry in derived.get("dataUris") or ():
+        if not isinstance(entry, Mapping):
+            continue
+        read = versions.get((entry.get("role"), entry.get("uri")))
+        locations.append(
+            {
+                "role": entry.get("role"),
+                "uri": entry.get("uri"),
+                "bucket": entry.get("bucket"),
+                "key": entry.get("key"),
+                "field": entry.get("path"),
+                "objectVersions": None
+                if read is None
+                else {key: read.get(key) for key in ("asOf", "objects", "truncated")},
+            }
+        )
+    return locations
 
 
 def _job_document(
@@ -218,7 +233,7 @@ def _job_document(
             "outcome": result.outcome.value,
             "error": result.error.message if result.error else None,
         },
-        "dataLocations": _data_locations(derived),
+        "dataLocations": _data_locations(derived, resources),
         "models": _models(document, derived) if job else None,
         "hyperParameters": document.get("hyperParameters"),
         "metrics": {

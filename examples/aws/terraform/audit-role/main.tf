@@ -112,6 +112,7 @@ data "aws_iam_policy_document" "deep" {
     actions = [
       "s3:GetBucketPublicAccessBlock", "s3:GetEncryptionConfiguration", "s3:GetBucketPolicy",
       "s3:GetBucketVersioning", "s3:GetBucketObjectLockConfiguration", "s3:GetBucketLogging",
+      "s3:ListBucketVersions",
     ]
     resources = ["arn:${local.partition}:s3:::*"]
   }
