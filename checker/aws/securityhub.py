@@ -46,7 +46,7 @@ class FailedFinding:
 class PublishResult:
     """What a publication did: findings imported, earlier ones archived, and those refused."""
 
-    product_arn: str
+    product_arn: str  # of each hub published to, comma-separated
     imported: int = 0
     archived: int = 0
     calls: int = 0
