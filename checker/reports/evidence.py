@@ -177,7 +177,7 @@ def _data_locations(
     """Each S3 location the job reads or writes, with its role and the field that names it,
     and with --deep the object versions it held when the job was created."""
     versions = {
-        (found.get("role"), found.get("uri")): found
+        (str(found.get("role")), str(found.get("uri"))): found
         for found in resources.get("dataObjects") or ()
         if isinstance(found, Mapping) and "objects" in found
     }
@@ -185,7 +185,9 @@ def _data_locations(
     for entry in derived.get("dataUris") or ():
         if not isinstance(entry, Mapping):
             continue
-        read = versions.get((entry.get("role"), entry.get("uri")))
+        # A job's own values can be anything (a list for a URI): only a URI read is matched.
+        uri = entry.get("uri")
+        read = versions.get((str(entry.get("role")), uri)) if isinstance(uri, str) else None
         locations.append(
             {
                 "role": entry.get("role"),
