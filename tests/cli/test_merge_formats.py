@@ -129,3 +129,26 @@ def test_merge_takes_no_security_hub_option(tmp_path: Path) -> None:
     result = run("merge", str(tmp_path / "shard-1.json"), "--security-hub")
     assert result.exit_code == 2
     assert "No such option '--security-hub'" in result.stderr
+
+
+@pytest.mark.usefixtures("fake_aws_in_tmp")
+def test_a_shards_report_carries_what_merge_needs_for_the_evidence_record(bedrock: Any) -> None:
+    from helpers.aws import ACCOUNT, create_job
+
+    create_job(bedrock, "shard-job")
+    scan = ("scan", "--accounts", ACCOUNT, "--region", "us-east-1", "--json", "shard-1.json")
+
+    one = run(*scan, "--shard", "1/1")
+    assert one.exit_code == 0, one.stderr
+    [job] = json.loads(Path("shard-1.json").read_text(encoding="utf-8"))["jobs"]
+    # Kept although the shard writes no evidence record itself.
+    roles = [location["role"] for location in job["record"]["derived"]["dataUris"]]
+    assert roles == ["training", "validation", "output"]
+
+    merged = run("merge", "shard-1.json", "--evidence", "evidence")
+    assert merged.exit_code == 0, merged.stderr
+    record = documents(Path("evidence"))
+    [document] = [d for name, d in record.items() if name != evidence.INDEX]
+    assert [d["role"] for d in document["dataLocations"]] == roles
+    assert document["roleArn"] == job["record"]["roleArn"]
+    assert document["hyperParameters"] == job["record"]["hyperParameters"]
