@@ -252,3 +252,12 @@ def _combine(reports: Sequence[Report]) -> Report:
         shard=None,
         started=min(started) if started else None,
     )
+
+
+def without_evidence(report: Report) -> JobResult | None:
+    """The first job whose record lacks what the evidence record reads (its shard was run
+    without --evidence, so kept only what its own reports read), else None."""
+    for result in report.results:
+        if result.job is not None and "dataUris" not in (result.job.document.get("derived") or {}):
+            return result
+    return None

@@ -150,7 +150,7 @@ def scan(ctx: click.Context, run: RunOptions, connection: Any, selection: Any, d
     """
     from checker.sources import bedrock
 
-    configuration = _configure(run, deep, shard=connection.shard is not None)
+    configuration = _configure(run, deep)
     with_tags = configuration.policy.reads_under("tags")
     hub = _connect_hub(run, connection)
     with ProgressBar(ctx) as progress, ProgressBar(ctx, "read resources of") as deep_bar:
@@ -262,15 +262,12 @@ def _audit(
     return report, audit.pairs
 
 
-def _configure(run: RunOptions, deep: bool, shard: bool = False) -> Configuration:
+def _configure(run: RunOptions, deep: bool) -> Configuration:
     """The output options checked, then policies, waivers and baseline loaded: all before any
-    job is read, so that a configuration error exits 2 with nothing evaluated.
-
-    A shard's JSON report keeps what the evidence record reads, for `merge --evidence`.
-    """
+    job is read, so that a configuration error exits 2 with nothing evaluated."""
     check_outputs(run)
     reported: tuple[str, ...] = ()
-    if run.evidence_dir is not None or shard:
+    if run.evidence_dir is not None:
         from checker.reports.evidence import READS as reported
     return configure(
         run.policies,

@@ -39,5 +39,15 @@ def merge(ctx: click.Context, reports: Sequence[str], run: RunOptions) -> None:
 
     check_outputs(run)
     report = merge_reports(reports)
+    if run.evidence_dir is not None:
+        from checker.errors import CheckerError
+        from checker.merge import without_evidence
+
+        lacking = without_evidence(report)
+        if lacking is not None:
+            raise CheckerError(
+                f"--evidence: job {lacking.label}: its shard was run without --evidence, so its "
+                "report lacks what the evidence record holds; run each shard with --evidence DIR"
+            )
     write_reports(run, report)
     ctx.exit(report.exit_code)

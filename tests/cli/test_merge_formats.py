@@ -132,23 +132,28 @@ def test_merge_takes_no_security_hub_option(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("fake_aws_in_tmp")
-def test_a_shards_report_carries_what_merge_needs_for_the_evidence_record(bedrock: Any) -> None:
+def test_merge_writes_the_evidence_record_of_shards_run_with_evidence(bedrock: Any) -> None:
     from helpers.aws import ACCOUNT, create_job
 
     create_job(bedrock, "shard-job")
-    scan = ("scan", "--accounts", ACCOUNT, "--region", "us-east-1", "--json", "shard-1.json")
+    scan = ("scan", "--accounts", ACCOUNT, "--region", "us-east-1", "--shard", "1/1")
 
-    one = run(*scan, "--shard", "1/1")
+    bare = run(*scan, "--json", "bare.json")
+    assert bare.exit_code == 0, bare.stderr
+    refused = run("merge", "bare.json", "--evidence", "evidence", "--json", "merged.json")
+    assert refused.exit_code == 2
+    assert refused.stderr.strip() == (
+        "bedrock-checker: error: --evidence: job shard-job: its shard was run without "
+        "--evidence, so its report lacks what the evidence record holds; run each shard with "
+        "--evidence DIR"
+    )
+    assert not Path("evidence").exists() and not Path("merged.json").exists()
+
+    one = run(*scan, "--json", "shard-1.json", "--evidence", "shard-evidence")
     assert one.exit_code == 0, one.stderr
     [job] = json.loads(Path("shard-1.json").read_text(encoding="utf-8"))["jobs"]
-    # Kept although the shard writes no evidence record itself.
     roles = [location["role"] for location in job["record"]["derived"]["dataUris"]]
     assert roles == ["training", "validation", "output"]
-
     merged = run("merge", "shard-1.json", "--evidence", "evidence")
     assert merged.exit_code == 0, merged.stderr
-    record = documents(Path("evidence"))
-    [document] = [d for name, d in record.items() if name != evidence.INDEX]
-    assert [d["role"] for d in document["dataLocations"]] == roles
-    assert document["roleArn"] == job["record"]["roleArn"]
-    assert document["hyperParameters"] == job["record"]["hyperParameters"]
+    assert documents(Path("evidence")) == documents(Path("shard-evidence"))
