@@ -19,6 +19,7 @@ from checker.policy import Policy, load_policy
 
 BASELINE_IDS = [f"BMC{n:03d}" for n in range(1, 12)]
 PROMOTION_IDS = [f"BMC{n:03d}" for n in range(101, 105)]
+DRIFT_IDS = [f"BMC{n}" for n in range(401, 410)]  # the drift command's rules, no pack's
 BUILTIN_IDS = [
     *BASELINE_IDS,
     *PROMOTION_IDS,
@@ -440,16 +441,16 @@ def test_cli_rules_lists_every_builtin_rule(in_tmp: Path) -> None:
     result = run("rules")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == BUILTIN_IDS
+    assert [line.split()[0] for line in lines] == [*BUILTIN_IDS, *DRIFT_IDS]
     assert lines[0].split()[:3] == ["BMC001", "error", "baseline"]
-    assert lines[-1].split()[:3] == ["BMC318", "warning", "deep"]
+    assert lines[-1].split()[:3] == ["BMC409", "error", "drift"]
 
 
 def test_cli_rules_json(in_tmp: Path) -> None:
     result = run("rules", "--format", "json")
     assert result.exit_code == 0
     catalogue = json.loads(result.stdout)
-    assert [rule["id"] for rule in catalogue] == BUILTIN_IDS
+    assert [rule["id"] for rule in catalogue] == [*BUILTIN_IDS, *DRIFT_IDS]
     by_id = {rule["id"]: rule for rule in catalogue}
     assert by_id["BMC009"]["severity"] == "note"
     assert by_id["BMC103"]["pack"] == "promotion"
