@@ -44,11 +44,15 @@ def fake_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """botocore's retries still happen, without their exponential sleeps (nor the final pass's
-    pause)."""
+    """botocore's retries still happen, without their exponential sleeps, adaptive mode's
+    client-side rate limiting (nor the final pass's pause)."""
+    import botocore.retries.adaptive
     import botocore.retries.standard
 
     monkeypatch.setattr(botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda *a: 0)
+    monkeypatch.setattr(
+        botocore.retries.adaptive.ClientRateLimiter, "on_sending_request", lambda *a, **k: None
+    )
     from checker.sources import bedrock
 
     monkeypatch.setattr(bedrock, "FINAL_PASS_PAUSE", 0)  # the final pass over throttled jobs
