@@ -32,7 +32,7 @@ EVERY_PACK = [f"builtin:{name}" for name in packs.builtin_names()]
 AI_FRAMEWORKS = {"iso-42001", "nist-ai-rmf", "owasp-llm", "mitre-atlas"}
 # The built-in rules about the model and its training data rather than generic cloud hygiene:
 # only these may map to AI frameworks.
-AI_RULES = {"BMC007", "BMC008", "BMC011", "BMC102", "BMC103"}
+AI_RULES = {"BMC007", "BMC008", "BMC011", "BMC102", "BMC103", "BMC105"}
 
 
 def _raw_rules() -> list[tuple[str, dict]]:

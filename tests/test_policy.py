@@ -18,7 +18,7 @@ from checker.model import Severity
 from checker.policy import Policy, load_policy
 
 BASELINE_IDS = [f"BMC{n:03d}" for n in range(1, 12)]
-PROMOTION_IDS = [f"BMC{n:03d}" for n in range(101, 105)]
+PROMOTION_IDS = [f"BMC{n:03d}" for n in range(101, 106)]
 DRIFT_IDS = [f"BMC{n}" for n in range(401, 410)]  # the drift command's rules, no pack's
 BUILTIN_IDS = [
     *BASELINE_IDS,

@@ -1,4 +1,5 @@
-"""Deep mode: follow each job to its KMS key, role, data buckets, subnets and security groups.
+"""Deep mode: follow each job to its KMS key, role, data buckets, subnets, security groups and
+the evaluation jobs of its custom model.
 
 A stage of its own between reading and evaluating: jobs in, jobs out. Each job document gains a
 ``resources`` section of facts fetched from AWS (documented in docs/deep.md), read by the
@@ -22,7 +23,7 @@ from checker.aws import session as aws_session
 from checker.aws.connection import Connection
 from checker.aws.redact import install_redaction
 from checker.aws.session import STS_FALLBACK_REGION, Target, open_targets
-from checker.enrich import ec2, iam, kms, s3
+from checker.enrich import ec2, evaluation, iam, kms, s3
 from checker.enrich.fetcher import Facts, Fetcher, JobReader, Unreadable
 from checker.errors import CheckerError
 from checker.model import Job, LoadError
@@ -32,7 +33,16 @@ if TYPE_CHECKING:
 
 # The kinds of resource a rule can read: resources.<kind>, and the job's own tags.
 KINDS = frozenset(
-    {"kmsKey", "role", "buckets", "subnets", "securityGroups", "invocationLogging", "tags"}
+    {
+        "kmsKey",
+        "role",
+        "buckets",
+        "subnets",
+        "securityGroups",
+        "invocationLogging",
+        "evaluation",
+        "tags",
+    }
 )
 # Read only when asked (the evidence record), never for a rule: the object versions of each
 # data location when the job was created.
@@ -196,6 +206,7 @@ def _enrich(fetcher: Fetcher, session: Any, job: Job, kinds: frozenset[str]) -> 
     for kind, source, get in (
         ("kmsKey", "outputModelKmsKeyArn", functools.partial(kms.kms_key, run)),
         ("role", "roleArn", functools.partial(iam.role, run)),
+        ("evaluation", "outputModelArn", functools.partial(evaluation.model_evaluation, run)),
     ):
         if kind in kinds:
             named = known(source, f"resources.{kind}")

@@ -28,6 +28,7 @@ from helpers.deep import (
     deny,
     job_document,
     key_id,
+    no_evaluations,
 )
 from helpers.enrich import (
     ALL_PASSED,
@@ -250,8 +251,11 @@ def test_scan_deep_judges_moto_jobs_and_every_report_agrees(setup: Setup, tmp_pa
     assert int(junit._elem.get("errors")) == summary["errored"] == 0
 
 
-def test_get_document_deep_prints_the_resources_section(setup: Setup) -> None:
+def test_get_document_deep_prints_the_resources_section(
+    setup: Setup, cli_session: Callable[[Callable[[Any], Any]], None]
+) -> None:
     _moto_jobs(setup)
+    cli_session(no_evaluations)
 
     result = run(
         "get", "--job-identifier", "good-job", "--region", REGION, "--document", "--deep",
@@ -262,13 +266,15 @@ def test_get_document_deep_prints_the_resources_section(setup: Setup) -> None:
     resources = json.loads(result.stdout)
     assert set(resources) == {
         "kmsKey", "role", "buckets", "subnets", "availabilityZones", "securityGroups",
-        "invocationLogging", "unknown",
+        "invocationLogging", "evaluation", "unknown",
     }  # fmt: skip
     assert resources["kmsKey"] is None
     assert "kms:DescribeKey: NotFoundException" in resources["unknown"]["resources.kmsKey"]
     assert resources["role"]["trust"]["confusedDeputyProtected"] is True
     assert sorted(resources["buckets"]) == ["corp-out", "corp-train"]
     assert resources["availabilityZones"] == ["us-east-1a", "us-east-1b"]
+    # The model's evaluations: none in this account (Bedrock's answers stand in for moto's).
+    assert resources["evaluation"]["completedJobs"] == []
 
 
 def test_get_deep_without_document_is_a_usage_error() -> None:

@@ -246,6 +246,13 @@ def test_a_policy_reading_only_the_key_calls_only_kms(setup: Setup) -> None:
     assert set(resources) == {"kmsKey", "unknown"}
     assert resources["unknown"] == {
         f"resources.{kind}": "was not fetched (no loaded rule reads it)"
-        for kind in ("buckets", "invocationLogging", "role", "securityGroups", "subnets")
+        for kind in (
+            "buckets",
+            "evaluation",
+            "invocationLogging",
+            "role",
+            "securityGroups",
+            "subnets",
+        )
     }
     assert outcomes(job, policy) == {"BMC301": "passed"}

@@ -33,6 +33,7 @@ from helpers.enrich import (
     enrich,
     findings,
     outcomes,
+    unread,
 )
 from helpers.jobs import DELETE, GOOD_JOB, make_job
 
@@ -114,7 +115,7 @@ def test_access_denied_makes_the_rules_that_need_it_unknown(
 
     assert refused, f"{operation} was never called"
     assert outcomes(job) == {**ALL_PASSED, **dict.fromkeys(rules, "unknown")}
-    unknown = job.document["resources"]["unknown"]
+    unknown = unread(job)
     assert unknown and all(f"{api}: {code}" in reason for reason in unknown.values())
     for rule in rules:
         [finding] = findings(job, rule)

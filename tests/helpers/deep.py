@@ -447,6 +447,25 @@ def deny(
     return refused
 
 
+def answer(session: Any, operation: str, parsed: dict[str, Any]) -> None:
+    """Answer ``operation`` on the session's future clients with ``parsed``, unsent, for the
+    APIs moto lacks (Bedrock's evaluation jobs and Provisioned Throughput)."""
+
+    def handler(params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        return AWSResponse(params.get("url"), 200, {}, None), {
+            **parsed,
+            "ResponseMetadata": {"HTTPStatusCode": 200},
+        }
+
+    session.events.register(f"before-call.{operation}", handler)
+
+
+def no_evaluations(session: Any) -> None:
+    """An account with no evaluation jobs and no Provisioned Throughput (moto has neither)."""
+    answer(session, "bedrock.ListEvaluationJobs", {})
+    answer(session, "bedrock.ListProvisionedModelThroughputs", {"provisionedModelSummaries": []})
+
+
 def alter(session: Any, operation: str, change: Callable[[dict[str, Any]], None]) -> None:
     """Let ``change`` edit the parsed answer of ``operation`` before the caller sees it."""
 

@@ -21,6 +21,7 @@ DEEP_RULES = (*(f"BMC30{n}" for n in range(1, 10)), *(f"BMC3{n}" for n in range(
 ALL_PASSED = dict.fromkeys([rule for rule in DEEP_RULES if rule != "BMC318"], "passed")
 REQUIRED_TAGS = {"owner": "ml-platform", "cost-center": "cc-42", "data-classification": "internal"}
 BASE_MODEL = "amazon.titan-text-express-v1"
+NOT_FETCHED = "was not fetched (no loaded rule reads it)"
 
 
 @dataclass
@@ -51,6 +52,13 @@ def enrich(
     )
     assert all(isinstance(item, Job) for item in items), items
     return items  # type: ignore[return-value]
+
+
+def unread(job: Job) -> dict[str, str]:
+    """What deep mode could not read for the job: ``resources.unknown`` without the kinds that
+    no loaded rule reads (the deep pack does not read the custom model's evaluations)."""
+    unknown: dict[str, str] = job.document["resources"]["unknown"]
+    return {path: reason for path, reason in unknown.items() if reason != NOT_FETCHED}
 
 
 def outcomes(job: Job, policy: Policy = DEEP) -> dict[str, str]:

@@ -74,9 +74,10 @@ data "aws_iam_policy_document" "scan" {
     actions   = ["bedrock:GetModelCustomizationJob", "bedrock:ListTagsForResource"]
     resources = ["arn:${local.partition}:bedrock:*:${local.account}:model-customization-job/*"]
   }
+  # GetCustomModel resolves a model to its job; the deep checks read the model's tags.
   statement {
-    sid       = "ResolveCustomModelsToTheirJobs"
-    actions   = ["bedrock:GetCustomModel"]
+    sid       = "ReadCustomModels"
+    actions   = ["bedrock:GetCustomModel", "bedrock:ListTagsForResource"]
     resources = ["arn:${local.partition}:bedrock:*:${local.account}:custom-model/*"]
   }
   statement {
@@ -135,6 +136,16 @@ data "aws_iam_policy_document" "deep" {
     sid       = "ReadInvocationLogging"
     actions   = ["bedrock:GetModelInvocationLoggingConfiguration"]
     resources = ["*"]
+  }
+  statement {
+    sid       = "ReadModelEvaluations"
+    actions   = ["bedrock:ListEvaluationJobs", "bedrock:ListProvisionedModelThroughputs"]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "ReadEvaluationJobs"
+    actions   = ["bedrock:GetEvaluationJob"]
+    resources = ["arn:${local.partition}:bedrock:*:${local.account}:evaluation-job/*"]
   }
 }
 
