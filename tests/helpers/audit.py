@@ -16,6 +16,7 @@ from checker.model import Job, LoadError, Origin, Report, Rule, Waiver, job_iden
 from checker.policy import load_policy
 from checker.sources.files import read_paths
 from checker.waivers import apply_waivers
+from helpers.jobs import file_policy
 
 REPO = Path(__file__).resolve().parents[2]
 WHEN = datetime.datetime(2026, 12, 5, 8, 30, tzinfo=datetime.UTC)
@@ -74,7 +75,7 @@ def make_report(
     policies: Sequence[str] = POLICIES,
     waivers: Sequence[Waiver] = (),
 ) -> Report:
-    policy = load_policy(policies)
+    policy = file_policy(tuple(policies))
     results, statuses = apply_waivers(evaluate(items, policy), waivers, WHEN.date())
     return Report(tuple(results), policy.rules, policy_sources=policy.sources, waivers=statuses)
 

@@ -8,7 +8,7 @@ from typing import Any
 from checker import normalize
 from checker.evaluate import evaluate
 from checker.model import Job, Origin
-from checker.policy import load_policy
+from checker.policy import Policy, load_policy
 
 KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
@@ -77,6 +77,14 @@ def make_job(document: dict[str, Any] | None = None, **overrides: Any) -> Job:
     doc, lines = normalize.from_api(raw, kind, {})
     doc, lines = normalize.finish(doc, lines, kind, set())
     return Job(doc, Origin(path="job.json"), kind, lines)
+
+
+def file_policy(policies: tuple[str, ...] = ALL_BUILTIN) -> Policy:
+    """The packs without their rules that read what --deep fetches (DEEP_READ), for tests of
+    file jobs that are not about those rules."""
+    loaded = load_policy(policies)
+    skip = sorted(DEEP_READ & {rule.id for rule in loaded.rules})
+    return load_policy(policies, skip=skip) if skip else loaded
 
 
 def rule_ids(

@@ -6,7 +6,7 @@ import dataclasses
 import datetime
 from collections import Counter
 
-from helpers.jobs import ALL_BUILTIN, DELETE, make_job
+from helpers.jobs import ALL_BUILTIN, DELETE, file_policy, make_job
 from helpers.junit import validate_junit
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
@@ -217,7 +217,7 @@ def test_a_job_no_rule_applies_to_still_gives_one_testcase() -> None:
 
 
 def test_testcase_names_are_unique_and_suites_named_by_job_and_place() -> None:
-    policy = load_policy(ALL_BUILTIN)
+    policy = file_policy(ALL_BUILTIN)
     jobs = [
         file_job("a", path="jobs/all.jsonl", line=1, vpcConfig=DELETE),
         file_job("b", path="jobs/all.jsonl", line=2, hyperParameters__epochCount="100"),
