@@ -41,10 +41,13 @@ ROOT_READS: dict[str, tuple[str, ...]] = {
 
 
 # ARNs that define the job's account or region, rather than only hint at it: comparing such an
-# ARN with the job's own value is a real check, not a comparison of a value with itself.
+# ARN with the job's own value is a real check, not a comparison of a value with itself. A
+# create request names no region of its own (it runs where it is sent); when no ARN before the
+# custom model's KMS key names one, the key's region is the job's: a KMS key is used only in its
+# own region, so the job can run nowhere else.
 _DEFINING = {
     "account": ("jobArn", "outputModelArn", "roleArn"),
-    "region": ("jobArn", "outputModelArn"),
+    "region": ("jobArn", "outputModelArn", "outputModelKmsKeyArn"),
     "partition": ("jobArn", "outputModelArn", "roleArn"),
 }
 

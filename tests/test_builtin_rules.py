@@ -275,6 +275,20 @@ def test_bmc204_guard_is_overridden_by_an_org_var(tmp_path: Path) -> None:
     assert load_policy(with_org).vars["max_epoch_count"] == 10
 
 
+def test_a_create_request_whose_key_alone_names_a_region_is_decided() -> None:
+    # The key gives the job its region: BMC004 passes (no unknown finding), and a grader in
+    # another region is a violation of BMC008, not an unknown.
+    rft = _rft(f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:grader")
+    rft.pop("baseModelArn")
+    job = make_job(CREATE_REQUEST, baseModelIdentifier="amazon.nova-lite-v1:0:300k", **rft)
+    assert job.document["derived"]["regionFrom"] == "outputModelKmsKeyArn"
+    findings = _findings(job)
+    assert [f.rule.id for f in findings if f.rule.id in ("BMC004", "BMC008")] == ["BMC008"]
+    [bmc008] = [f for f in findings if f.rule.id == "BMC008"]
+    assert bmc008.status is FindingStatus.VIOLATED
+    assert bmc008.message.endswith("region 'eu-west-1' differs from the job's region 'us-east-1'")
+
+
 def test_grader_region_is_unknown_when_only_the_grader_names_a_region() -> None:
     # A create request with a bare base-model id and no KMS key: the grader's own ARN is the only
     # regional ARN, so comparing it with "the job's region" would compare it with itself.

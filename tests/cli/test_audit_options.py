@@ -42,7 +42,7 @@ def test_asff_file_of_the_examples(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     assert result.exit_code == 1, result.stderr
     findings = json.loads(target.read_text(encoding="utf-8"))
-    assert len(findings) == 43
+    assert len(findings) == 38
     assert asff_problems(findings) == []
     # Each job's findings go to the Security Hub of its own region; create requests that name
     # no region, to AWS_REGION's.
@@ -124,7 +124,7 @@ def test_security_hub_publishes_and_a_second_run_updates(aws_env: None) -> None:
         f"arn:aws:securityhub:{region}:123456789012:product/123456789012/default"
         for region in ("eu-west-1", "us-east-1", "us-west-2")
     )
-    assert f"Security Hub ({hubs}): 43 findings imported, 0 archived\n" in first.stderr
+    assert f"Security Hub ({hubs}): 38 findings imported, 0 archived\n" in first.stderr
     second = run("check", *EXAMPLES, "--security-hub")
     assert second.exit_code == 1, second.stderr
 
@@ -133,7 +133,7 @@ def test_security_hub_publishes_and_a_second_run_updates(aws_env: None) -> None:
         client = boto3.client("securityhub", region_name=region)
         pages = client.get_paginator("get_findings").paginate()
         stored += [(region, f) for page in pages for f in page["Findings"]]
-    assert len(stored) == 43
+    assert len(stored) == 38
     assert {f["RecordState"] for _, f in stored} == {"ACTIVE"}
     assert {f["AwsAccountId"] for _, f in stored} == {"123456789012"}
     assert all(f["Region"] == region for region, f in stored)
