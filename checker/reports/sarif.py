@@ -73,6 +73,33 @@ def _rule(rule: Rule, framework: str | None) -> dict[str, Any]:
     }
 
 
+def _unknown_rule(rule: Rule, framework: str | None) -> dict[str, Any]:
+    """The descriptor of a rule's unknown outcome, ``ID/unknown``: GitHub ranks a result by its
+    rule's security-severity, so an undecided result gets a rule of its own, at level note and
+    without the security tag and score, instead of showing as High like a violation."""
+    descriptor = _rule(rule, framework)
+    unknown_id = f"{rule.id}/unknown"
+    properties = descriptor["properties"]
+    del properties["security-severity"]
+    properties["tags"] = [tag for tag in properties["tags"] if tag != "security"][:19]
+    properties["tags"].append("unknown")
+    properties["rule"] = rule.id
+    descriptor.update(
+        id=unknown_id,
+        name=unknown_id,
+        shortDescription={"text": _clip(f"{rule.title} (could not be decided)")},
+        fullDescription={
+            "text": _clip(
+                f"{rule.id} could not decide: a value it reads is not known (set at run time, "
+                "known only after apply, a placeholder, or an AWS resource that could not be "
+                f"read). {rule.description}"
+            )
+        },
+        defaultConfiguration={"level": "note"},
+    )
+    return descriptor
+
+
 class _Locator:
     """Repository-relative physical locations, with the anchoring rules described above."""
 
@@ -131,16 +158,23 @@ def _result(
     if finding.status is FindingStatus.VIOLATED and finding.value not in ("None", ""):
         text += f" (value: {finding.value})"
     key = fingerprint(report_result, finding)
+    rule_id = finding.rule.id
+    if finding.status is FindingStatus.UNKNOWN:
+        rule_id = f"{rule_id}/unknown"
     result: dict[str, Any] = {
-        "ruleId": finding.rule.id,
-        "ruleIndex": rule_index[finding.rule.id],
+        "ruleId": rule_id,
+        "ruleIndex": rule_index[rule_id],
         "level": finding.severity.value,
         "message": {"text": text},
         "locations": [
             {"physicalLocation": location, "logicalLocations": [_logical(report_result)]}
         ],
         "partialFingerprints": {"primaryLocationLineHash": key, "bedrockChecker/v1": key},
-        "properties": {"status": finding.status.value, "path": finding.path},
+        "properties": {
+            "status": finding.status.value,
+            "path": finding.path,
+            "rule": finding.rule.id,
+        },
     }
     if with_baseline and finding.status is FindingStatus.VIOLATED:
         baselined = finding.suppression is not None and finding.suppression.kind == "baseline"
@@ -213,7 +247,16 @@ def _notifications(report: Report, locator: _Locator) -> list[dict[str, Any]]:
 def render(report: Report, options: RenderOptions) -> str:
     locator = _Locator(options)
     rules = list(report.rules)
-    rule_index = {rule.id: index for index, rule in enumerate(rules)}
+    # Every loaded rule, then the unknown outcome of each rule that has one in this report.
+    undecided = {
+        finding.rule.id
+        for _, finding in report.findings()
+        if finding.status is FindingStatus.UNKNOWN
+    }
+    descriptors = [_rule(rule, options.framework) for rule in rules] + [
+        _unknown_rule(rule, options.framework) for rule in rules if rule.id in undecided
+    ]
+    rule_index = {descriptor["id"]: index for index, descriptor in enumerate(descriptors)}
     with_baseline = report.baseline_gone is not None
     results = [
         r
@@ -262,7 +305,7 @@ def render(report: Report, options: RenderOptions) -> str:
                 "version": __version__,
                 "semanticVersion": __version__,
                 "informationUri": DOCS_URL.rsplit("/blob/", 1)[0],
-                "rules": [_rule(rule, options.framework) for rule in rules],
+                "rules": descriptors,
             }
         },
         "automationDetails": {"id": f"{_category(report, options)}/"},

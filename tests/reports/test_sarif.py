@@ -132,6 +132,43 @@ def test_rules_carry_github_metadata(repo: Path) -> None:
     assert_github_ready(document)
 
 
+def test_unknown_results_have_a_rule_of_their_own_ranked_as_a_note(repo: Path) -> None:
+    # BMC004 is a warning rule (security-severity 5.0, "Medium" on GitHub); its undecided outcome
+    # must not be ranked so: it points at BMC004/unknown, a note without a security score.
+    undecided = file_job("u", outputModelKmsKeyArn="{kms_key_arn}")
+    violated = file_job("v", outputModelKmsKeyArn="alias/models")
+    document = render(make_report([undecided, violated]), repo)
+    assert_valid_sarif(document)
+    assert_github_ready(document)
+    [run] = document["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    # Every loaded rule first, in order, then the unknown outcome of each rule that has one.
+    assert [r["id"] for r in rules[: len(POLICY.rules)]] == [r.id for r in POLICY.rules]
+    unknown_ids = [r["id"] for r in rules[len(POLICY.rules) :]]
+    assert "BMC004/unknown" in unknown_ids and all(i.endswith("/unknown") for i in unknown_ids)
+    descriptor = next(r for r in rules if r["id"] == "BMC004/unknown")
+    assert descriptor["defaultConfiguration"] == {"level": "note"}
+    assert "security-severity" not in descriptor["properties"]
+    assert "security" not in descriptor["properties"]["tags"]
+    assert "unknown" in descriptor["properties"]["tags"]
+    assert descriptor["properties"]["rule"] == "BMC004"
+    assert descriptor["shortDescription"]["text"].endswith("(could not be decided)")
+    by_job = results_by_job(run)
+    [unknown] = [r for r in by_job["job-u"] if r["properties"]["rule"] == "BMC004"]
+    assert (unknown["ruleId"], unknown["level"]) == ("BMC004/unknown", "note")
+    assert rules[unknown["ruleIndex"]]["id"] == "BMC004/unknown"
+    assert unknown["properties"]["status"] == "unknown"
+    [violation] = [r for r in by_job["job-v"] if r["properties"]["rule"] == "BMC004"]
+    assert (violation["ruleId"], violation["level"]) == ("BMC004", "warning")
+    assert rules[violation["ruleIndex"]]["properties"]["security-severity"] == "5.0"
+
+
+def test_a_report_without_unknowns_has_no_unknown_rules(repo: Path) -> None:
+    document = render(make_report([file_job("a", vpcConfig=DELETE)]), repo)
+    rules = document["runs"][0]["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == [r.id for r in POLICY.rules]
+
+
 def test_long_descriptions_and_many_tags_are_clipped(repo: Path) -> None:
     rule = dataclasses.replace(
         RULES["BMC001"],
