@@ -102,7 +102,7 @@ EXAMPLES = [
                                                                     {"BMC006", "BMC011"})}),
     ("failing/state-machine.yaml", {
         "TrainingPipeline/DistilClaimsModel": ({"BMC004"}, set()),
-        "TrainingPipeline/FineTuneTriageModel": ({"BMC001"}, {"BMC004", "BMC005"}),
+        "TrainingPipeline/FineTuneTriageModel": ({"BMC001"}, {"BMC005"}),
     }),
     ("failing/cdk.out/SupportTrainingStack.template.json", {
         "TrainingStateMachine5F2A3C4D/Create Fine-Tuning Job": ({"BMC001", "BMC003"}, set()),
@@ -112,10 +112,10 @@ EXAMPLES = [
     }),
     ("passing/fine-tune.asl.json", {"fine-tune/FineTuneClaimsModel": (set(), set())}),
     ("passing/state-machine.yaml", {
-        "FaqTrainingStateMachine/PretrainFaqModel": (set(), {"BMC004", "BMC005"}),
+        "FaqTrainingStateMachine/PretrainFaqModel": (set(), {"BMC005"}),
     }),
     ("passing/cdk.out/SupportTrainingStack.template.json", {
-        "TrainingStateMachine5F2A3C4D/Create Fine-Tuning Job": (set(), {"BMC004"}),
+        "TrainingStateMachine5F2A3C4D/Create Fine-Tuning Job": (set(), set()),
     }),
     ("passing/state-machine.tf", {
         "aws_sfn_state_machine.support_training/FineTuneSupportModel": (set(), {"BMC005"}),
