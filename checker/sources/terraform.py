@@ -15,9 +15,15 @@ RESOURCE_TYPE = "aws_bedrock_custom_model"
 # Every Terraform document with a job names the resource type (HCL and JSON alike).
 MARKERS = (RESOURCE_TYPE,)
 # [ \t]*, not \s*: \s would match the blank lines before the block and start it too early.
-_BLOCK_START = re.compile(r'^[ \t]*resource\s+"aws_bedrock_custom_model"\s+"([^"]+)"\s*\{', re.M)
-# The resource's name in a block's first line.
-_BLOCK_NAME = re.compile(r'\s*resource\s+"[^"]+"\s+"([^"]+)"')
+# Every resource block: its labels may be spelt with escapes ("aws_bedrock_\u0063ustom_model"),
+# which Terraform reads as the plain name, so they are compared once decoded.
+_BLOCK_START = re.compile(
+    r'^[ \t]*resource\s+"((?:[^"\\\n]|\\.)*)"\s+"((?:[^"\\\n]|\\.)*)"\s*\{', re.M
+)
+_HCL_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
+_HCL_ESCAPED = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+# The resource's name in a block's first line, as written (escapes decoded by _hcl_unescape).
+_BLOCK_NAME = re.compile(r'\s*resource\s+"(?:[^"\\\n]|\\.)*"\s+"((?:[^"\\\n]|\\.)*)"')
 # A name, or a quoted key of an object (a state machine's "Create Job", "JobName.$"), then
 # "=", ":" (object syntax) or the "{" of a block.
 _ATTRIBUTE = re.compile(r'^\s*(?:"([^"]+)"|([A-Za-z_][\w-]*))\s*(=|:|\{)')
@@ -39,7 +45,40 @@ def is_plan_or_state(data: Any) -> bool:
 def is_tf_json_config(data: Any) -> bool:
     """Terraform's JSON configuration syntax (``*.tf.json``): ``{"resource": {type: {...}}}``."""
     resources = data.get("resource") if isinstance(data, dict) else None
-    return isinstance(resources, dict) and RESOURCE_TYPE in resources
+    return any(True for _ in _label_objects(resources, "resource", RESOURCE_TYPE))
+
+
+def _label_objects(value: Any, path: str, label: str) -> Iterator[tuple[Any, str]]:
+    """The value under ``label`` of a block level in Terraform's JSON syntax, with its JSON path.
+
+    At any level a block may be written as an object or as an array of objects (HCL's JSON
+    specification): ``"resource": [{"aws_...": {...}}]``, ``"m": [{...}]``.
+    """
+    levels = value if isinstance(value, list) else [value]
+    for index, level in enumerate(levels):
+        here = f"{path}.{index}" if isinstance(value, list) else path
+        if isinstance(level, dict) and label in level:
+            yield level[label], f"{here}.{label}"
+
+
+def _objects(value: Any, path: str) -> Iterator[tuple[dict[str, Any], str]]:
+    """A block body written as an object, or each object of an array of them."""
+    if isinstance(value, dict):
+        yield value, path
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                yield item, f"{path}.{index}"
+
+
+def _hcl_unescape(label: str) -> str:
+    def decoded(match: re.Match[str]) -> str:
+        escape = match.group(1)
+        if escape[0] in "uU" and len(escape) > 1:
+            return chr(int(escape[1:], 16)) if int(escape[1:], 16) <= 0x10FFFF else match.group(0)
+        return _HCL_ESCAPED.get(escape, match.group(0))
+
+    return _HCL_ESCAPE.sub(decoded, label)
 
 
 def hcl_resources(text: str) -> Iterator[tuple[str, dict[str, Any], dict[str, int], int]]:
@@ -48,20 +87,22 @@ def hcl_resources(text: str) -> Iterator[tuple[str, dict[str, Any], dict[str, in
     The blocks are found on the text's code (hcl_text.code_text), and each is parsed alone:
     the rest of the file is not read by the parser.
     """
-    return _hcl_blocks(text, RESOURCE_TYPE, _BLOCK_START)
+    return _hcl_blocks(text, RESOURCE_TYPE)
 
 
 def _hcl_blocks(
-    text: str, resource_type: str, block_start: re.Pattern[str]
+    text: str, resource_type: str
 ) -> Iterator[tuple[str, dict[str, Any], dict[str, int], int]]:
     code = hcl_text.code_text(text)
     code_lines = code.split("\n")
     text_lines = text.split("\n")
     line, position = 1, 0
-    for match in block_start.finditer(code):
+    for match in _BLOCK_START.finditer(code):
         line += code.count("\n", position, match.start())
         position = match.start()
-        name = match.group(1)
+        if _hcl_unescape(match.group(1)) != resource_type:
+            continue
+        name = _hcl_unescape(match.group(2))
         lines, last = _attribute_lines(code_lines, line)
         block = "\n".join(text_lines[line - 1 : last])
         if len(block) > MAX_BLOCK_BYTES:
@@ -83,7 +124,7 @@ def _parse_block(block: str, first_line: int, resource_type: str) -> dict[str, A
     if attributes is not None:
         header = _BLOCK_NAME.match(block)
         if header is not None:
-            return {header.group(1): attributes}
+            return {_hcl_unescape(header.group(1)): attributes}
     found: dict[str, Any] = {}
     for resources in _parse_hcl(block, first_line).get("resource") or []:
         found.update(resources.get(resource_type) or {})
@@ -207,12 +248,45 @@ def _module_resources(
 
 
 def json_config_resources(data: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
-    resources = data["resource"][RESOURCE_TYPE]
-    for name, attributes in resources.items() if isinstance(resources, dict) else []:
-        if isinstance(attributes, list):
-            attributes = attributes[0] if attributes else {}
-        if isinstance(attributes, dict):
-            yield name, attributes, f"resource.{RESOURCE_TYPE}.{name}"
+    """(name, attributes, JSON path of the attributes) of each custom model of a .tf.json file,
+    whether its levels are written as objects or as arrays of objects."""
+    for typed, path in _label_objects(data["resource"], "resource", RESOURCE_TYPE):
+        for named, named_path in _objects(typed, path):
+            for name, body in named.items():
+                for attributes, json_path in _objects(body, f"{named_path}.{name}"):
+                    yield str(name), attributes, json_path
+
+
+def _block_lines(
+    value: Mapping[str, Any],
+    json_lines: Mapping[str, int],
+    fields: Mapping[str, Any],
+    json_prefix: str,
+    tf_prefix: str,
+    found: dict[str, int],
+) -> None:
+    """The lines of a .tf.json body under Terraform's paths: a nested block written as an object
+    (``"vpc_config": {...}``) is block 0, as in HCL (``vpc_config.0.subnet_ids``)."""
+    for key, item in value.items():
+        json_path, tf_path = f"{json_prefix}{key}", f"{tf_prefix}{key}"
+        if json_path in json_lines:
+            found[tf_path] = json_lines[json_path]
+        spec = fields.get(key)
+        if isinstance(spec, tuple):
+            for index, (block, block_path) in enumerate(_objects(item, json_path)):
+                line = json_lines.get(block_path) or json_lines.get(json_path)
+                if line is not None:
+                    found[f"{tf_path}.{index}"] = line
+                _block_lines(
+                    block, json_lines, spec[2], f"{block_path}.", f"{tf_path}.{index}.", found
+                )
+        else:
+            prefix = json_path + "."
+            found.update(
+                (tf_path + path[len(json_path) :], line)
+                for path, line in json_lines.items()
+                if path.startswith(prefix)
+            )
 
 
 def read_plan_document(data: Any, lines: Mapping[str, int], origin: Origin) -> Iterator[Job] | None:
@@ -240,13 +314,21 @@ def read_json_config(data: Any, lines: Mapping[str, int], origin: Origin) -> Ite
         terraform_job(
             attributes,
             set(),
-            _below(lines, json_path),
+            _config_lines(attributes, lines, json_path),
             _at(origin, lines, json_path),
             f"{RESOURCE_TYPE}.{name}",
             normalize.TERRAFORM,
         )
         for name, attributes, json_path in json_config_resources(data)
     )
+
+
+def _config_lines(
+    attributes: Mapping[str, Any], lines: Mapping[str, int], json_path: str
+) -> dict[str, int]:
+    found: dict[str, int] = {}
+    _block_lines(attributes, lines, normalize.TERRAFORM_FIELDS, f"{json_path}.", "", found)
+    return found
 
 
 def _below(lines: Mapping[str, int], json_path: str) -> dict[str, int]:
@@ -275,9 +357,6 @@ def terraform_job(
 # aws_sfn_state_machine: jobs launched by the state machine's Task states
 
 STATE_MACHINE_TYPE = "aws_sfn_state_machine"
-_STATE_MACHINE_START = re.compile(
-    r'^[ \t]*resource\s+"aws_sfn_state_machine"\s+"([^"]+)"\s*\{', re.M
-)
 _JSONENCODE = re.compile(r"^\$\{jsonencode\((.*)\)\}$", re.S)
 _HEREDOC = re.compile(r"^<<-?([A-Za-z_]\w*)\n(.*)\n[ \t]*\1$", re.S)
 
@@ -288,9 +367,7 @@ def state_machine_jobs(text: str, shown: str) -> Iterator[Job | LoadError]:
     (``templatefile()``, ``file()``, a variable) is not seen here."""
     if STATE_MACHINE_TYPE not in text:
         return
-    for name, attributes, lines, start in _hcl_blocks(
-        text, STATE_MACHINE_TYPE, _STATE_MACHINE_START
-    ):
+    for name, attributes, lines, start in _hcl_blocks(text, STATE_MACHINE_TYPE):
         definition = attributes.get("definition")
         if not isinstance(definition, str) or "createModelCustomizationJob" not in definition:
             continue

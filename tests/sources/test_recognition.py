@@ -159,10 +159,6 @@ def test_every_recogniser_declares_markers_the_pre_filter_knows() -> None:
         assert set(recogniser.markers) <= recognition.markers()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the .tf block finder looks for the resource type as written, not escaped",
-)
 def test_a_walk_reads_terraform_whose_resource_type_is_escaped(tmp_path: Path) -> None:
     (tmp_path / "infra").mkdir()
     (tmp_path / "infra" / "main.tf").write_text(

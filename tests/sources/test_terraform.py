@@ -541,6 +541,106 @@ def test_tf_json_configuration(in_tmp: Path, write_file) -> None:
     assert _statuses(job).get("BMC005") == "unknown"
 
 
+NOVA_LITE_ARN = "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0:300k"
+# One custom model in each shape of Terraform's JSON syntax: every level an object, or an array
+# of objects (HCL's JSON specification allows either at any block level).
+_TF_JSON_MODEL = {
+    "job_name": "tfjson-job",
+    "custom_model_name": "tfjson-model",
+    "base_model_identifier": NOVA_LITE_ARN,
+    "role_arn": "arn:aws:iam::111122223333:role/BedrockFT",
+    "custom_model_kms_key_id": "alias/models",
+    "training_data_config": {"s3_uri": "s3://corp-train/data/train.jsonl"},
+    "validation_data_config": {
+        "validator": [{"s3_uri": "s3://corp-val/a.jsonl"}, {"s3_uri": "s3://corp-val/b.jsonl"}]
+    },
+    "output_data_config": {"s3_uri": "s3://corp-out/"},
+    "vpc_config": {"subnet_ids": ["subnet-a"], "security_group_ids": ["sg-1"]},
+}
+TF_JSON_SHAPES = {
+    "objects": {"resource": {"aws_bedrock_custom_model": {"m": _TF_JSON_MODEL}}},
+    "resource-array": {
+        "resource": [
+            {"aws_s3_bucket": {"out": {"bucket": "corp-out"}}},
+            {"aws_bedrock_custom_model": {"m": _TF_JSON_MODEL}},
+        ]
+    },
+    "type-array": {"resource": {"aws_bedrock_custom_model": [{"m": _TF_JSON_MODEL}]}},
+    "body-array": {"resource": {"aws_bedrock_custom_model": {"m": [_TF_JSON_MODEL]}}},
+    "blocks-as-arrays": {
+        "resource": [
+            {
+                "aws_bedrock_custom_model": {
+                    "m": {
+                        **_TF_JSON_MODEL,
+                        "training_data_config": [{"s3_uri": "s3://corp-train/data/train.jsonl"}],
+                        "validation_data_config": [
+                            {
+                                "validator": [
+                                    {"s3_uri": "s3://corp-val/a.jsonl"},
+                                    {"s3_uri": "s3://corp-val/b.jsonl"},
+                                ]
+                            }
+                        ],
+                        "output_data_config": [{"s3_uri": "s3://corp-out/"}],
+                        "vpc_config": [
+                            {"subnet_ids": ["subnet-a"], "security_group_ids": ["sg-1"]}
+                        ],
+                    }
+                }
+            }
+        ]
+    },
+}
+
+
+def _line_of(text: list[str], needle: str) -> int:
+    [number] = [n for n, line in enumerate(text, 1) if needle in line]
+    return number
+
+
+@pytest.mark.parametrize("shape", sorted(TF_JSON_SHAPES))
+def test_tf_json_in_every_shape_gives_the_job_and_its_lines(
+    shape: str, in_tmp: Path, write_file
+) -> None:
+    path = write_file("main.tf.json", TF_JSON_SHAPES[shape])
+    text = path.read_text().splitlines()
+
+    job = _only_job(read_file(path, explicit=True))
+
+    assert job.resource == "aws_bedrock_custom_model.m"
+    assert job.document["vpcConfig"] == {"subnetIds": ["subnet-a"], "securityGroupIds": ["sg-1"]}
+    assert job.document["validationDataConfig"] == {
+        "validators": [{"s3Uri": "s3://corp-val/a.jsonl"}, {"s3Uri": "s3://corp-val/b.jsonl"}]
+    }
+    # Every field, nested ones too, at the exact line of the file that holds it.
+    expected = {
+        "jobName": _line_of(text, '"job_name"'),
+        "outputModelKmsKeyArn": _line_of(text, '"custom_model_kms_key_id"'),
+        "trainingDataConfig.s3Uri": _line_of(text, "s3://corp-train/data/train.jsonl"),
+        "validationDataConfig.validators.0.s3Uri": _line_of(text, "s3://corp-val/a.jsonl"),
+        "validationDataConfig.validators.1.s3Uri": _line_of(text, "s3://corp-val/b.jsonl"),
+        "outputDataConfig.s3Uri": _line_of(text, '"s3://corp-out/"'),
+        "vpcConfig.subnetIds": _line_of(text, '"subnet_ids"'),
+        "vpcConfig.securityGroupIds": _line_of(text, '"security_group_ids"'),
+    }
+    assert {path: job.line_of(path) for path in expected} == expected
+    # The findings point there: one subnet (BMC002), a key named by alias (BMC004).
+    [result] = evaluate([job], load_policy(("builtin:baseline",)))
+    assert {(f.rule.id, f.line) for f in result.findings} == {
+        ("BMC002", expected["vpcConfig.subnetIds"]),
+        ("BMC004", expected["outputModelKmsKeyArn"]),
+    }
+
+
+def test_a_walk_reads_tf_json_in_the_array_form(in_tmp: Path, write_file) -> None:
+    write_file("infra/model.tf.json", TF_JSON_SHAPES["resource-array"])
+
+    [job] = read_paths([str(in_tmp / "infra")]).items
+
+    assert isinstance(job, Job) and job.resource == "aws_bedrock_custom_model.m"
+
+
 DYNAMIC_TF = """\
 resource "aws_bedrock_custom_model" "dyn" {
   job_name = "dyn-job"
