@@ -228,8 +228,23 @@ data "aws_iam_policy_document" "guard" {
         "cloudtrail:GetTrailStatus",
         "cloudtrail:GetEventSelectors",
         "bedrock:GetModelInvocationLoggingConfiguration",
+        "bedrock:ListEvaluationJobs",
+        "bedrock:ListProvisionedModelThroughputs",
       ]
       resources = ["*"]
+    }
+  }
+  dynamic "statement" {
+    for_each = var.deep ? [1] : []
+    content {
+      sid    = "DeepReadModelEvaluations"
+      effect = "Allow"
+      # BMC105: an evaluation job whose summary names no model, the model's tags.
+      actions = ["bedrock:GetEvaluationJob", "bedrock:ListTagsForResource"]
+      resources = [
+        "arn:${local.partition}:bedrock:*:${local.account}:evaluation-job/*",
+        "arn:${local.partition}:bedrock:*:${local.account}:custom-model/*",
+      ]
     }
   }
 }
