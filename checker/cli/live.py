@@ -25,9 +25,14 @@ from checker.reports.escape import no_commands, printable
 @click.command("get")
 @click.option(
     "--job-identifier",
-    required=True,
     metavar="NAME|ARN",
     help="The job, by name or ARN. Example: --job-identifier my-ft-job",
+)
+@click.option(
+    "--model-identifier",
+    metavar="NAME|ARN",
+    help="Instead of --job-identifier: the job that produced this custom model, by the model's "
+    "name or ARN. Example: --model-identifier my-custom-model",
 )
 @query_option
 @aws_output_option
@@ -48,7 +53,8 @@ from checker.reports.escape import no_commands, printable
 @click.pass_context
 def get_job(
     ctx: click.Context,
-    job_identifier: str,
+    job_identifier: str | None,
+    model_identifier: str | None,
     query: str | None,
     output_format: str | None,
     as_document: bool,
@@ -60,6 +66,7 @@ def get_job(
     \b
     Examples:
       bedrock-checker get --job-identifier my-ft-job --query vpcConfig
+      bedrock-checker get --model-identifier my-custom-model --query status
       bedrock-checker get --job-identifier my-ft-job --output yaml > jobs/my-ft-job.yaml
       bedrock-checker get --job-identifier my-ft-job --document --query derived.dataUris
       bedrock-checker get --job-identifier my-ft-job --document --deep --query resources
@@ -74,6 +81,8 @@ def get_job(
     from checker.aws_cli_format import TIMESTAMP_FORMATS, check_query, choose_output, render
     from checker.sources import bedrock
 
+    if (job_identifier is None) == (model_identifier is None):
+        raise CheckerError("get: give --job-identifier or --model-identifier, one of them")
     check_query(query)
     profile_output, timestamps = cli_settings(connection.profile)
     output_format = choose_output(output_format, profile_output)
@@ -87,7 +96,10 @@ def get_job(
         connection = dataclasses.replace(connection, wire_timestamps=True)
     if deep and not as_document:
         raise CheckerError("--deep adds to the job document: give --document too")
-    selection = bedrock.Selection(job_identifiers=(job_identifier,))
+    selection = bedrock.Selection(
+        job_identifiers=(job_identifier,) if job_identifier else (),
+        model_identifiers=(model_identifier,) if model_identifier else (),
+    )
     found: Sequence[Any]
     if as_document:
         jobs = bedrock.read_jobs_and_sessions(connection, selection, with_tags=True)
@@ -101,7 +113,8 @@ def get_job(
     else:
         found = bedrock.fetch(connection, selection, with_tags=False)
     if not found:
-        raise CheckerError(f"job {job_identifier}: nothing to fetch")
+        named = f"job {job_identifier}" if job_identifier else f"model {model_identifier}"
+        raise CheckerError(f"{named}: nothing to fetch")
     item = found[0]
     if isinstance(item, LoadError):
         click.echo(f"bedrock-checker: error: {printable(item.message)}", err=True)

@@ -103,6 +103,49 @@ def test_get_document_shows_what_rules_see(bedrock: Any) -> None:
     assert yaml.safe_load(result.stdout) == {"tags": {"team": "search"}, "account": ACCOUNT}
 
 
+def test_get_by_model_identifier_prints_the_job_that_produced_the_model(bedrock: Any) -> None:
+    arn = create_job(bedrock, "my-ft-job")
+    create_job(bedrock, "other-job")
+    model_arn = bedrock.get_custom_model(modelIdentifier="my-ft-job-model")["modelArn"]
+
+    by_name = run("get", "--region", "us-east-1", "--model-identifier", "my-ft-job-model")
+    by_arn = run(
+        "get", "--region", "us-east-1", "--model-identifier", model_arn, "--query", "jobName"
+    )
+    as_document = run(
+        "get", "--region", "us-east-1", "--model-identifier", "my-ft-job-model", "--document",
+        "--query", "derived.account",
+    )  # fmt: skip
+
+    assert by_name.exit_code == 0, by_name.output
+    assert json.loads(by_name.stdout)["jobArn"] == arn
+    assert (by_arn.exit_code, by_arn.stdout) == (0, '"my-ft-job"\n')
+    assert (as_document.exit_code, json.loads(as_document.stdout)) == (0, ACCOUNT)
+
+
+def test_get_a_missing_model_exits_3_on_one_line(bedrock: Any) -> None:
+    result = run("get", "--region", "us-east-1", "--model-identifier", "absent-model")
+
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert result.stderr.startswith("bedrock-checker: error: ")
+    assert "absent-model" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["--job-identifier", "my-ft-job", "--model-identifier", "my-ft-job-model"]],
+    ids=["neither", "both"],
+)
+def test_get_needs_one_identifier_exactly(bedrock: Any, args: list[str]) -> None:
+    result = run("get", "--region", "us-east-1", *args)
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "bedrock-checker: error: get: give --job-identifier or --model-identifier, one of them\n"
+    )
+
+
 def test_get_a_missing_job_exits_3_on_one_line(bedrock: Any) -> None:
     result = run("get", "--region", "us-east-1", "--job-identifier", "absent")
 
