@@ -103,7 +103,11 @@ def _provisioned_models(reader: JobReader, region: str) -> dict[str, frozenset[s
 
 def _model_tags(reader: JobReader, region: str, model_arn: str) -> dict[str, str]:
     listed = reader.call("bedrock", region, "ListTagsForResource", resourceARN=model_arn)
-    return {str(t["key"]): str(t.get("value", "")) for t in listed.get("tags") or ()}
+    return {
+        str(tag["key"]): str(tag.get("value", ""))
+        for tag in listed.get("tags") or ()
+        if isinstance(tag, Mapping) and tag.get("key")
+    }
 
 
 def _pages(call: Callable[..., Any], key: str) -> Iterator[Mapping[str, Any]]:
