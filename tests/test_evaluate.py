@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.jobs import ALL_BUILTIN, DELETE, GOOD_JOB, make_document, make_job
+from helpers.jobs import (
+    ALL_BUILTIN,
+    DEEP_READ,
+    DELETE,
+    GOOD_JOB,
+    file_policy,
+    make_document,
+    make_job,
+)
 
 from checker import evaluate as evaluate_module
 from checker.evaluate import Evaluator, evaluate
@@ -128,7 +136,7 @@ def test_the_cache_does_not_leak_a_placeholder_value_between_jobs() -> None:
 
 
 def test_an_evaluator_reused_across_calls_gives_the_same_results() -> None:
-    evaluator = Evaluator(load_policy(ALL_BUILTIN))
+    evaluator = Evaluator(file_policy(ALL_BUILTIN))
     jobs = [make_job(vpcConfig=ONE_SUBNET), make_job(hyperParameters={"epochCount": 9})]
     first = [summary(r) for r in evaluator.evaluate(jobs)]
     second = [summary(r) for r in evaluator.evaluate(list(reversed(jobs)))]
@@ -245,7 +253,7 @@ def test_finding_lines_come_from_the_source_file(
 
     [job] = read_paths(["job.json"]).items
     assert isinstance(job, Job)
-    [result] = evaluate([job], load_policy(ALL_BUILTIN))
+    [result] = evaluate([job], file_policy(ALL_BUILTIN))
     found = {(f.rule.id, f.path): f.line for f in result.findings}
     assert found == {
         ("BMC002", "vpcConfig.subnetIds"): line_of('"subnetIds"'),
@@ -276,7 +284,7 @@ def test_finding_lines_use_the_nearest_known_ancestor() -> None:
 
 @pytest.mark.parametrize("fail_on", [Severity.ERROR, Severity.WARNING, Severity.NOTE])
 def test_unknown_findings_never_fail_a_run(fail_on: Severity) -> None:
-    policy = load_policy(ALL_BUILTIN, skip=["BMC010"])
+    policy = load_policy(ALL_BUILTIN, skip=["BMC010", *sorted(DEEP_READ)])
     image = make_job(
         baseModelArn="arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-image-generator-v1:0",
         hyperParameters={"stepCount": "8000", "batchSize": "8", "learningRate": "0.00001"},
@@ -298,7 +306,7 @@ def test_unknown_findings_never_fail_a_run(fail_on: Severity) -> None:
 
 
 def test_a_violation_beside_an_unknown_still_fails() -> None:
-    policy = load_policy(ALL_BUILTIN)
+    policy = file_policy(ALL_BUILTIN)
     job = make_job(roleArn="arn:aws:iam::{account_id}:role/x")
     report = run(Configuration(policy, fail_on=Severity.ERROR), [job])
     assert [f.rule.id for f in report.failing()] == ["BMC010"]
@@ -316,25 +324,33 @@ def test_a_verdict_shared_by_skeleton_reports_each_jobs_own_value() -> None:
 
 
 def test_verdicts_do_not_depend_on_job_order_when_facts_come_from_other_fields() -> None:
-    # Same KMS key and region, but the create request knows its region only from that key:
-    # BMC004 is unknown for it and passes for the Get response, in either order.
-    get_response = make_job()
+    # Same grader Lambda and region, but the create request (no key, base model by id) knows
+    # its region only from that Lambda: BMC008 is unknown for it and passes for the Get
+    # response, in either order.
+    grader = "arn:aws:lambda:us-east-1:111122223333:function:grader"
+    rft = {
+        "customizationType": "REINFORCEMENT_FINE_TUNING",
+        "customizationConfig": {
+            "rftConfig": {"graderConfig": {"lambdaGrader": {"lambdaArn": grader}}}
+        },
+    }
+    get_response = make_job(**rft)
     request = make_job(
         {
             "jobName": "req",
             "customModelName": "m",
             "roleArn": GOOD_JOB["roleArn"],
-            "baseModelIdentifier": "amazon.titan-text-lite-v1:0:4k",
-            "customModelKmsKeyId": GOOD_JOB["outputModelKmsKeyArn"],
+            "baseModelIdentifier": "amazon.nova-lite-v1:0:300k",
             "trainingDataConfig": {"s3Uri": "s3://corp-train/data/train.jsonl"},
             "outputDataConfig": {"s3Uri": "s3://corp-out/jobs/"},
             "vpcConfig": GOOD_JOB["vpcConfig"],
+            **rft,
         }
     )
     policy = load_policy(["builtin:baseline"])
 
-    def bmc004(results: list[JobResult]) -> list[list[str]]:
-        return [[f.status.value for f in r.findings if f.rule.id == "BMC004"] for r in results]
+    def bmc008(results: list[JobResult]) -> list[list[str]]:
+        return [[f.status.value for f in r.findings if f.rule.id == "BMC008"] for r in results]
 
-    assert bmc004(evaluate([get_response, request], policy)) == [[], ["unknown"]]
-    assert bmc004(evaluate([request, get_response], policy)) == [["unknown"], []]
+    assert bmc008(evaluate([get_response, request], policy)) == [[], ["unknown"]]
+    assert bmc008(evaluate([request, get_response], policy)) == [["unknown"], []]

@@ -110,7 +110,10 @@ PLAN = {"format_version": "1.2", "terraform_version": "1.9.8"}
         {**PLAN, "planned_values": {"root_module": {"resources": 5}}},
         {**PLAN, "values": {"root_module": {"resources": {"a": 1}, "child_modules": 5}}},
         {**PLAN, "values": {"root_module": {"child_modules": "x"}}},
-        {"resource": {"aws_bedrock_custom_model": [{"a": {}}]}},
+        # Terraform's JSON syntax allows arrays of objects at any level, but not of other values.
+        {"resource": {"aws_bedrock_custom_model": [{"a": 5}]}},
+        {"resource": {"aws_bedrock_custom_model": [5, "x"]}},
+        {"resource": [5, {"aws_bedrock_custom_model": "x"}]},
         {"resource": {"aws_bedrock_custom_model": "x"}},
     ],
 )
