@@ -117,3 +117,14 @@ def test_readme_names_every_command() -> None:
     assert isinstance(cli, click.Group)
     text = (REPO / "README.md").read_text(encoding="utf-8")
     assert [name for name in cli.commands if f"bedrock-checker {name}" not in text] == []
+
+
+def test_readme_rule_table_lists_every_builtin_rule() -> None:
+    from checker.drift import RULES as DRIFT_RULES
+    from checker.packs import builtin_names
+    from checker.policy import load_policy
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| (BMC\d{3}) \|", text, re.M))
+    rules = load_policy([f"builtin:{name}" for name in builtin_names()]).rules
+    assert {rule.id for rule in [*rules, *DRIFT_RULES]} - listed == set()
