@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -43,9 +44,14 @@ def is_plan_or_state(data: Any) -> bool:
 
 
 def is_tf_json_config(data: Any) -> bool:
-    """Terraform's JSON configuration syntax (``*.tf.json``): ``{"resource": {type: {...}}}``."""
+    """Terraform's JSON configuration syntax (``*.tf.json``): ``{"resource": {type: {...}}}``
+    with a custom model or a state machine."""
     resources = data.get("resource") if isinstance(data, dict) else None
-    return any(True for _ in _label_objects(resources, "resource", RESOURCE_TYPE))
+    return any(
+        True
+        for resource_type in (RESOURCE_TYPE, STATE_MACHINE_TYPE)
+        for _ in _label_objects(resources, "resource", resource_type)
+    )
 
 
 def _label_objects(value: Any, path: str, label: str) -> Iterator[tuple[Any, str]]:
@@ -200,8 +206,10 @@ def _unknown_paths(marks: Any, prefix: str = "") -> set[str]:
     return found
 
 
-def plan_resources(data: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any], set[str], str]]:
-    """(address, values, unknown paths, JSON path of the values) of every custom-model resource.
+def plan_resources(
+    data: Mapping[str, Any], resource_type: str = RESOURCE_TYPE
+) -> Iterator[tuple[str, dict[str, Any], set[str], str]]:
+    """(address, values, unknown paths, JSON path of the values) of every resource of the type.
 
     A plan's ``resource_changes`` carry ``after`` and ``after_unknown``; without them, the planned
     or state ``values`` of the root module and all child modules are read.
@@ -209,7 +217,7 @@ def plan_resources(data: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any
     changes = data.get("resource_changes")
     if isinstance(changes, list) and changes:
         for index, change in enumerate(changes):
-            if not isinstance(change, dict) or change.get("type") != RESOURCE_TYPE:
+            if not isinstance(change, dict) or change.get("type") != resource_type:
                 continue
             body = change.get("change")
             after = body.get("after") if isinstance(body, dict) else None
@@ -217,7 +225,7 @@ def plan_resources(data: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any
                 continue  # a delete (nothing will exist to check), or a damaged plan
             unknown = _unknown_paths(body.get("after_unknown") or {})
             yield (
-                str(change.get("address", RESOURCE_TYPE)),
+                str(change.get("address", resource_type)),
                 after,
                 unknown,
                 f"resource_changes.{index}.change.after",
@@ -226,31 +234,35 @@ def plan_resources(data: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any
     for root_key in ("planned_values", "values"):
         root = data.get(root_key)
         if isinstance(root, dict) and isinstance(root.get("root_module"), dict):
-            yield from _module_resources(root["root_module"], f"{root_key}.root_module")
+            yield from _module_resources(
+                root["root_module"], f"{root_key}.root_module", resource_type
+            )
             return
 
 
 def _module_resources(
-    module: Mapping[str, Any], path: str
+    module: Mapping[str, Any], path: str, resource_type: str
 ) -> Iterator[tuple[str, dict[str, Any], set[str], str]]:
     # Lists in a well-formed plan; anything else in a damaged or hand-edited one is passed over.
     resources = module.get("resources")
     for index, resource in enumerate(resources if isinstance(resources, list) else []):
-        if isinstance(resource, dict) and resource.get("type") == RESOURCE_TYPE:
+        if isinstance(resource, dict) and resource.get("type") == resource_type:
             values = resource.get("values")
             if isinstance(values, dict):
-                address = str(resource.get("address", RESOURCE_TYPE))
+                address = str(resource.get("address", resource_type))
                 yield address, values, set(), f"{path}.resources.{index}.values"
     children = module.get("child_modules")
     for index, child in enumerate(children if isinstance(children, list) else []):
         if isinstance(child, dict):
-            yield from _module_resources(child, f"{path}.child_modules.{index}")
+            yield from _module_resources(child, f"{path}.child_modules.{index}", resource_type)
 
 
-def json_config_resources(data: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
-    """(name, attributes, JSON path of the attributes) of each custom model of a .tf.json file,
-    whether its levels are written as objects or as arrays of objects."""
-    for typed, path in _label_objects(data["resource"], "resource", RESOURCE_TYPE):
+def json_config_resources(
+    data: Mapping[str, Any], resource_type: str = RESOURCE_TYPE
+) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """(name, attributes, JSON path of the attributes) of each resource of the type in a .tf.json
+    file, whether its levels are written as objects or as arrays of objects."""
+    for typed, path in _label_objects(data["resource"], "resource", resource_type):
         for named, named_path in _objects(typed, path):
             for name, body in named.items():
                 for attributes, json_path in _objects(body, f"{named_path}.{name}"):
@@ -289,10 +301,24 @@ def _block_lines(
             )
 
 
-def read_plan_document(data: Any, lines: Mapping[str, int], origin: Origin) -> Iterator[Job] | None:
-    """The custom models of ``terraform show -json`` output (a plan or a state)."""
+def read_plan_document(
+    data: Any, lines: Mapping[str, int], origin: Origin
+) -> Iterator[Job | LoadError] | None:
+    """The custom models of ``terraform show -json`` output (a plan or a state), and the jobs of
+    its state machines."""
     if not is_plan_or_state(data):
         return None
+    machines = (
+        item
+        for address, values, _unknown, json_path in plan_resources(data, STATE_MACHINE_TYPE)
+        for item in _json_definition_jobs(values, lines, origin, address, json_path)
+    )
+    return itertools.chain(_plan_models(data, lines, origin), machines)
+
+
+def _plan_models(
+    data: Mapping[str, Any], lines: Mapping[str, int], origin: Origin
+) -> Iterator[Job]:
     return (
         terraform_job(
             values,
@@ -306,10 +332,26 @@ def read_plan_document(data: Any, lines: Mapping[str, int], origin: Origin) -> I
     )
 
 
-def read_json_config(data: Any, lines: Mapping[str, int], origin: Origin) -> Iterator[Job] | None:
-    """The custom models of Terraform's JSON configuration syntax (``*.tf.json``)."""
+def read_json_config(
+    data: Any, lines: Mapping[str, int], origin: Origin
+) -> Iterator[Job | LoadError] | None:
+    """The custom models of Terraform's JSON configuration syntax (``*.tf.json``), and the jobs
+    of its state machines."""
     if not is_tf_json_config(data):
         return None
+    machines = (
+        item
+        for name, attributes, json_path in json_config_resources(data, STATE_MACHINE_TYPE)
+        for item in _json_definition_jobs(
+            attributes, lines, origin, f"{STATE_MACHINE_TYPE}.{name}", json_path
+        )
+    )
+    return itertools.chain(_config_models(data, lines, origin), machines)
+
+
+def _config_models(
+    data: Mapping[str, Any], lines: Mapping[str, int], origin: Origin
+) -> Iterator[Job]:
     return (
         terraform_job(
             attributes,
@@ -397,3 +439,25 @@ def _definition_jobs(
         # A heredoc's text starts on the line after ``definition = <<EOT``.
         inner = {k: at.line + n for k, n in parsed.lines.items()} if heredoc else {}
         yield from stepfunctions.jobs_in_definition(parsed.data, inner, at, address)
+
+
+def _json_definition_jobs(
+    attributes: Mapping[str, Any],
+    lines: Mapping[str, int],
+    origin: Origin,
+    address: str,
+    json_path: str,
+) -> Iterator[Job | LoadError]:
+    """The jobs of a state machine whose ``definition`` is a JSON string in a plan, a state or a
+    .tf.json file; its states have no lines of their own, so each job is at the definition's."""
+    definition = attributes.get("definition")
+    if not isinstance(definition, str) or "createModelCustomizationJob" not in definition:
+        return  # none, unknown until apply, or an expression ("${...}") read from elsewhere
+    at = _at(origin, lines, f"{json_path}.definition")
+    try:
+        parsed = stepfunctions.parse_definition_text(definition)
+    except InputError as exc:
+        yield LoadError(at, f"{address}: definition: {exc.message}")
+        return
+    if stepfunctions.is_state_machine(parsed.data):
+        yield from stepfunctions.jobs_in_definition(parsed.data, {}, at, address)

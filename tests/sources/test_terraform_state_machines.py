@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
-from helpers.state_machines import jobs_of, only_job, parameters, read_text, terraform_jsonencode
+from helpers.state_machines import (
+    DELETE,
+    asl_json,
+    jobs_of,
+    only_job,
+    parameters,
+    read_text,
+    terraform_jsonencode,
+)
 
 from checker.model import Job, LoadError
 from checker.sources.files import read_bytes
@@ -158,3 +169,87 @@ def test_an_unreadable_heredoc_is_an_error_naming_the_resource() -> None:
     assert isinstance(error, LoadError)
     assert error.message.startswith("aws_sfn_state_machine.nightly: definition: invalid JSON")
     assert error.origin.line == 3
+
+
+# --- the JSON forms: .tf.json (CDK for Terraform writes it) and `terraform show -json` --------
+
+
+def _tf_json(definition_text: Any, *, as_arrays: bool = False) -> str:
+    machine = {"name": "pipeline", "definition": definition_text}
+    model = {
+        "custom_model_name": "direct-model",
+        "job_name": "direct-job",
+        "base_model_identifier": "amazon.titan-text-express-v1",
+        "role_arn": "arn:aws:iam::111122223333:role/BedrockFT",
+    }
+    if as_arrays:
+        resources: Any = [
+            {"aws_sfn_state_machine": [{"pipeline": [machine]}]},
+            {"aws_bedrock_custom_model": [{"direct": [model]}]},
+        ]
+    else:
+        resources = {
+            "aws_sfn_state_machine": {"pipeline": machine},
+            "aws_bedrock_custom_model": {"direct": model},
+        }
+    return json.dumps({"resource": resources}, indent=2)
+
+
+@pytest.mark.parametrize("as_arrays", [False, True], ids=["objects", "arrays"])
+def test_a_tf_json_state_machine_gives_its_jobs(as_arrays: bool) -> None:
+    text = _tf_json(asl_json(parameters(JobName="from-tf-json")), as_arrays=as_arrays)
+    items = read_text(text, ".tf.json")
+    jobs = {item.label: item for item in items if isinstance(item, Job)}
+    assert sorted(jobs) == ["aws_sfn_state_machine.pipeline/CreateJob", "direct-job"]
+    machine_job = jobs["aws_sfn_state_machine.pipeline/CreateJob"]
+    assert machine_job.document["jobName"] == "from-tf-json"
+    # The definition is one JSON string: its job is at the line of "definition".
+    definition_line = next(
+        n for n, line in enumerate(text.splitlines(), 1) if '"definition":' in line
+    )
+    assert machine_job.origin.line == definition_line
+
+
+def test_a_tf_json_definition_that_is_not_json_is_an_error_naming_the_resource() -> None:
+    text = _tf_json('{"StartAt": "x", "States": {"x": "createModelCustomizationJob"')
+    errors = [item for item in read_text(text, ".tf.json") if isinstance(item, LoadError)]
+    assert [e.message.split(":")[0] for e in errors] == ["aws_sfn_state_machine.pipeline"]
+
+
+def _plan(definition_text: Any, *, unknown: bool = False) -> str:
+    after: dict[str, Any] = {"name": "pipeline"}
+    if not unknown:
+        after["definition"] = definition_text
+    return json.dumps(
+        {
+            "format_version": "1.2",
+            "resource_changes": [
+                {
+                    "address": "module.ml.aws_sfn_state_machine.pipeline",
+                    "type": "aws_sfn_state_machine",
+                    "change": {
+                        "actions": ["create"],
+                        "after": after,
+                        "after_unknown": {"definition": True} if unknown else {},
+                    },
+                }
+            ],
+        },
+        indent=2,
+    )
+
+
+def test_a_planned_state_machine_gives_its_jobs() -> None:
+    params = parameters(JobName="planned", VpcConfig=DELETE)
+    job = only_job(_plan(asl_json(params)), ".json")
+    assert job.label == "module.ml.aws_sfn_state_machine.pipeline/CreateJob"
+    assert job.document["jobName"] == "planned"
+    assert "vpcConfig" not in job.document
+
+
+def test_a_definition_known_only_after_apply_gives_no_job() -> None:
+    """Nothing in the plan says what the machine will launch: a file named on the command line
+    is then no job document (a walk passes it over, as it holds no marker)."""
+    [error] = read_text(_plan(None, unknown=True), ".json")
+    assert isinstance(error, LoadError)
+    assert error.message.startswith("not a Bedrock model customization job document")
