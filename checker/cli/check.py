@@ -163,12 +163,13 @@ def scan(ctx: click.Context, run: RunOptions, connection: Any, selection: Any, d
             connection, selection, with_tags=with_tags, progress=progress
         )
         jobs = [item for item, _ in pairs]
-        enrich = (
-            _enricher(
-                run, connection, sessions=[session for _, session in pairs], progress=deep_bar
-            )
-            if deep
-            else None
+        enrich = _scan_enricher(
+            run,
+            connection,
+            configuration,
+            deep,
+            sessions=[session for _, session in pairs],
+            progress=deep_bar,
         )
         # What the scan was asked to cover names its SARIF category, so that alerts of jobs
         # that have since gone are closed by the next upload of the same scan.
@@ -241,12 +242,13 @@ def _audit(
         with_tags=configuration.policy.reads_under("tags"),
         progress=progress,
     )
-    enrich = (
-        _enricher(
-            run, connection, sessions=[session for _, session in audit.pairs], progress=deep_bar
-        )
-        if deep
-        else None
+    enrich = _scan_enricher(
+        run,
+        connection,
+        configuration,
+        deep,
+        sessions=[session for _, session in audit.pairs],
+        progress=deep_bar,
     )
     # The same in every shard and in the unsharded run: it names the SARIF category.
     asked = ["organization", *connection.ous] if connection.organization else []
@@ -303,6 +305,22 @@ def _write_and_publish(run: RunOptions, report: Report, hub: Any, connection: An
     result = publish_all(hub, report, options)
     click.echo(result.summary(), err=True)
     return 3 if result.failed else report.exit_code
+
+
+def _scan_enricher(
+    run: RunOptions, connection: Any, configuration: Configuration, deep: bool, **options: Any
+) -> Any:
+    """Deep mode's stage with --deep. Without it, a scan still reads what its rules ask of the
+    account beside the job, as it reads tags: a custom model's evaluations (BMC105), when that
+    is all the loaded rules read of resources."""
+    if deep:
+        return _enricher(run, connection, **options)
+    from checker.enrich import LIVE_KINDS, Enricher, needs
+
+    wanted = needs(configuration.policy) - {"tags"}
+    if not wanted or not wanted <= LIVE_KINDS:
+        return None  # nothing to read, or rules that need --deep (they say so as unknown)
+    return Enricher(connection, **options)  # no object versions: those come with --deep
 
 
 def _enricher(run: RunOptions, connection: Any, **options: Any) -> Any:

@@ -44,6 +44,9 @@ KINDS = frozenset(
         "tags",
     }
 )
+# Read by `scan` without --deep too, when the loaded rules read nothing else of resources: facts
+# of the live account that a file cannot hold and that cost a few listings per region.
+LIVE_KINDS = frozenset({"evaluation"})
 # Read only when asked (the evidence record), never for a rule: the object versions of each
 # data location when the job was created.
 DATA_OBJECTS = "dataObjects"
