@@ -135,9 +135,14 @@ def test_scan_by_job_identifier_name_and_arn(bedrock: Any) -> None:
     assert job_names(result) == ["my-ft-job", "other-job"]
 
 
-def test_scan_by_model_identifier_is_the_promotion_gate(bedrock: Any) -> None:
+def test_scan_by_model_identifier_is_the_promotion_gate(
+    bedrock: Any, evaluations: dict[str, Any]
+) -> None:
     create_job(bedrock, "ready")
     set_status("ready", "Completed")
+    evaluations["evaluated"] = {
+        f"arn:aws:bedrock:us-east-1:{ACCOUNT}:custom-model/ready-model-ready"
+    }
     create_job(bedrock, "running")  # moto's jobs start InProgress
 
     ready = run(

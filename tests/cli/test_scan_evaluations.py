@@ -1,8 +1,8 @@
 """`scan` reads a custom model's evaluations without --deep when the loaded rules (BMC105 of the
 promotion pack) read nothing else of the account beside the job, as it reads tags.
 
-moto has no evaluation jobs or Provisioned Throughputs: the two listings are replaced by what an
-account holds (tests/enrich/test_evaluation.py tests them against botocore's Stubber)."""
+moto has no evaluation jobs or Provisioned Throughputs: the `evaluations` fixture answers the two
+listings (tests/enrich/test_evaluation.py tests them against botocore's Stubber)."""
 
 from __future__ import annotations
 
@@ -12,25 +12,8 @@ import pytest
 from helpers.aws import ACCOUNT, create_job, set_status
 from helpers.cli import report, run
 
-from checker.enrich import evaluation
-
 pytestmark = pytest.mark.usefixtures("fake_aws_in_tmp")
-EVALUATION = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:evaluation-job/abcd1234"
 MODEL = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:custom-model/done-job-model-done-job"
-
-
-@pytest.fixture
-def account(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """What the evaluation listings of the account answer, and how often they were read."""
-    held: dict[str, Any] = {"evaluated": set(), "reads": 0}
-
-    def evaluations(_reader: Any, _region: str) -> list[tuple[str, frozenset[str]]]:
-        held["reads"] += 1
-        return [(EVALUATION, frozenset(held["evaluated"]))]
-
-    monkeypatch.setattr(evaluation, "_completed_evaluations", evaluations)
-    monkeypatch.setattr(evaluation, "_provisioned_models", lambda _reader, _region: {})
-    return held
 
 
 def bmc105(*policies: str) -> list[dict[str, Any]]:
@@ -48,14 +31,14 @@ def completed_job(bedrock: Any) -> None:
 
 
 @pytest.mark.usefixtures("completed_job")
-def test_an_evaluated_model_passes_without_deep(account: dict[str, Any]) -> None:
-    account["evaluated"] = {MODEL}
+def test_an_evaluated_model_passes_without_deep(evaluations: dict[str, Any]) -> None:
+    evaluations["evaluated"] = {MODEL}
     assert bmc105("builtin:promotion") == []
-    assert account["reads"] == 1
+    assert evaluations["reads"] == 1
 
 
 @pytest.mark.usefixtures("completed_job")
-def test_a_model_never_evaluated_fails_without_deep(account: dict[str, Any]) -> None:
+def test_a_model_never_evaluated_fails_without_deep(evaluations: dict[str, Any]) -> None:
     [finding] = bmc105("builtin:promotion")
     assert (finding["status"], finding["path"]) == (
         "violated",
@@ -64,14 +47,14 @@ def test_a_model_never_evaluated_fails_without_deep(account: dict[str, Any]) -> 
 
 
 @pytest.mark.usefixtures("completed_job")
-def test_rules_that_need_deep_keep_saying_so(account: dict[str, Any]) -> None:
+def test_rules_that_need_deep_keep_saying_so(evaluations: dict[str, Any]) -> None:
     [finding] = bmc105("builtin:promotion", "builtin:deep")
     assert finding["status"] == "unknown"
     assert "run with --deep" in finding["message"]
-    assert account["reads"] == 0
+    assert evaluations["reads"] == 0
 
 
 @pytest.mark.usefixtures("completed_job")
-def test_the_baseline_reads_no_evaluation(account: dict[str, Any]) -> None:
+def test_the_baseline_reads_no_evaluation(evaluations: dict[str, Any]) -> None:
     assert bmc105("builtin:baseline") == []
-    assert account["reads"] == 0
+    assert evaluations["reads"] == 0
