@@ -21,41 +21,19 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
-import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+import moto_server
 from figures import print_table, progress
 
 MANAGEMENT = "123456789012"  # moto's default account: the organisation's management account
 REGIONS = ("us-east-1", "us-west-2")
-COUNT_PATH = "/__bench_calls"
 
 
 # -- The server process -----------------------------------------------------------------------
-
-
-class Latency:
-    """WSGI middleware: wait ``seconds`` before each request, and count the requests."""
-
-    def __init__(self, app: Any, seconds: float) -> None:
-        self.app = app
-        self.seconds = seconds
-        self.calls = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if environ.get("PATH_INFO") == COUNT_PATH:
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [str(self.calls).encode()]
-        with self.lock:
-            self.calls += 1
-        time.sleep(self.seconds)
-        return self.app(environ, start_response)
 
 
 def seed(accounts: int, jobs: int) -> None:
@@ -93,37 +71,15 @@ def seed(accounts: int, jobs: int) -> None:
 
 
 def serve(accounts: int, jobs: int, latency_ms: float) -> None:
-    import logging
-
-    from moto.server import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import make_server
-
-    seed(accounts, jobs)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = Latency(DomainDispatcherApplication(create_backend_app), latency_ms / 1000)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    print(server.server_port, flush=True)
-    server.serve_forever()
+    moto_server.serve(lambda: seed(accounts, jobs), latency_ms)
 
 
 # -- The client side --------------------------------------------------------------------------
 
 
 def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, __file__, "--serve", "--accounts", str(args.accounts)]
-    command += ["--jobs", str(args.jobs), "--latency-ms", str(args.latency_ms)]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    assert server.stdout is not None
-    port = server.stdout.readline().strip()
-    if not port.isdigit():
-        server.kill()
-        raise SystemExit("the moto server did not start")
-    return server, f"http://127.0.0.1:{port}"
-
-
-def calls(url: str) -> int:
-    with urllib.request.urlopen(url + COUNT_PATH, timeout=10) as response:
-        return int(response.read())
+    arguments = ["--accounts", str(args.accounts), "--jobs", str(args.jobs)]
+    return moto_server.start(__file__, [*arguments, "--latency-ms", str(args.latency_ms)])
 
 
 def aws_env(url: str) -> dict[str, str]:
@@ -154,13 +110,13 @@ def run(url: str, report: Path, *extra: str) -> tuple[float, int, dict[str, Any]
         command = [executable, "scan", "--organization", "--exclude-account", MANAGEMENT]
         command += ["--endpoint-url", url, *(w for r in REGIONS for w in ("--region", r))]
         command += ["--json", str(report), "--format", "json", "-o", os.devnull, *extra]
-    before = calls(url)
+    before = moto_server.calls(url)
     started = time.perf_counter()
     result = subprocess.run(command, env=aws_env(url), capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if result.returncode not in (0, 1):
         raise SystemExit(f"{command[1]} exited {result.returncode}: {result.stderr.strip()}")
-    return elapsed, calls(url) - before, json.loads(report.read_text())["summary"]
+    return elapsed, moto_server.calls(url) - before, json.loads(report.read_text())["summary"]
 
 
 def main() -> None:

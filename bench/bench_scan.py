@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import moto_server
+
 from checker.aws.connection import DEFAULT_CONCURRENCY as DEFAULT_THREADS
 
 REGION = "us-east-1"
@@ -49,18 +51,6 @@ MODELS = (
 
 
 # -- The server process -----------------------------------------------------------------------
-
-
-class Latency:
-    """WSGI middleware: wait ``seconds`` before handing each request to moto."""
-
-    def __init__(self, app: Any, seconds: float) -> None:
-        self.app = app
-        self.seconds = seconds
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        time.sleep(self.seconds)
-        return self.app(environ, start_response)
 
 
 def seed(jobs: int, seed_value: int) -> None:
@@ -95,32 +85,15 @@ def seed(jobs: int, seed_value: int) -> None:
 
 
 def serve(jobs: int, latency_ms: float, seed_value: int) -> None:
-    import logging
-
-    from moto.server import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import make_server
-
-    seed(jobs, seed_value)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = Latency(DomainDispatcherApplication(create_backend_app), latency_ms / 1000)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    print(server.server_port, flush=True)
-    server.serve_forever()
+    moto_server.serve(lambda: seed(jobs, seed_value), latency_ms)
 
 
 # -- The client side --------------------------------------------------------------------------
 
 
 def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, __file__, "--serve", "--jobs", str(args.jobs)]
-    command += ["--latency-ms", str(args.latency_ms), "--seed", str(args.seed)]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    assert server.stdout is not None
-    port = server.stdout.readline().strip()
-    if not port.isdigit():
-        server.kill()
-        raise SystemExit("the moto server did not start")
-    return server, f"http://127.0.0.1:{port}"
+    arguments = ["--jobs", str(args.jobs), "--latency-ms", str(args.latency_ms)]
+    return moto_server.start(__file__, [*arguments, "--seed", str(args.seed)])
 
 
 def aws_env() -> dict[str, str]:
