@@ -22,23 +22,13 @@ from typing import Any
 
 from checker import __version__
 from checker.model import FindingStatus, JobResult, Report, Rule, job_identity
-from checker.reports.options import RenderOptions
+from checker.reports.options import EVIDENCE_FIELDS, RenderOptions
 
 EVIDENCE_VERSION = 1
 # What the record reads of a job's document beyond checker.model.REPORTED_PATHS: a run that
 # writes it keeps these of each job once the job is evaluated.
 READS = (
-    "baseModelArn",
-    "customizationConfig",
-    "outputModelName",
-    "customModelName",
-    "outputModelArn",
-    "outputModelKmsKeyArn",
-    "hyperParameters",
-    "trainingMetrics",
-    "validationMetrics",
-    "vpcConfig",
-    "roleArn",
+    *EVIDENCE_FIELDS,
     "derived.baseModelFamily",
     "derived.teacherModelId",
     "derived.dataUris",

@@ -9,7 +9,7 @@ from typing import Any
 from checker import __version__
 from checker.frameworks import summarize
 from checker.model import Finding, JobResult, Origin, Report, Rule, WaiverStatus, fingerprint
-from checker.reports.options import RenderOptions
+from checker.reports.options import EVIDENCE_FIELDS, RenderOptions
 
 SCHEMA_VERSION = 1
 
@@ -88,22 +88,7 @@ def _facts(result: JobResult) -> dict[str, Any] | None:
 
 # What the evidence record, the ASFF findings and the HTML report read of a job's document
 # beyond its findings: kept so that `merge` writes them as one unsharded run does.
-RECORD_FIELDS = (
-    "status",
-    "creationTime",
-    "baseModelArn",
-    "customizationConfig",
-    "outputModelName",
-    "customModelName",
-    "outputModelArn",
-    "outputModelKmsKeyArn",
-    "hyperParameters",
-    "trainingMetrics",
-    "validationMetrics",
-    "vpcConfig",
-    "roleArn",
-    "resources",
-)
+RECORD_FIELDS = ("status", "creationTime", *EVIDENCE_FIELDS, "resources")
 RECORD_DERIVED = (
     *FACTS,
     "partition",

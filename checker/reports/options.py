@@ -6,6 +6,22 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
+# The job fields the evidence record shows of every job (what it was trained on, and how),
+# beyond the findings: the record, and the JSON report's `record` that `merge` rebuilds it from.
+EVIDENCE_FIELDS = (
+    "baseModelArn",
+    "customizationConfig",
+    "outputModelName",
+    "customModelName",
+    "outputModelArn",
+    "outputModelKmsKeyArn",
+    "hyperParameters",
+    "trainingMetrics",
+    "validationMetrics",
+    "vpcConfig",
+    "roleArn",
+)
+
 
 @dataclass(frozen=True)
 class RenderOptions:
