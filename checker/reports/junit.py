@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from checker.frameworks import describe_controls
@@ -134,12 +134,7 @@ def render(report: Report, options: RenderOptions) -> str:
                               failures="0", errors="0", skipped="0")  # fmt: skip
         ET.SubElement(suite, "testcase", name="no jobs checked", classname="bedrock-checker")
         totals["tests"] = 1
-    for key, value in totals.items():
-        root.set(key, str(value))
-    root.set("time", "0")
-    _make_xml_safe(root)
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    return _serialised(root, totals)
 
 
 def render_policy_tests(results: Sequence[CaseResult]) -> str:
@@ -175,6 +170,11 @@ def render_policy_tests(results: Sequence[CaseResult]) -> str:
             if counter is not None:
                 suite.set(counter, str(int(suite.get(counter, "0")) + 1))
                 totals[counter] += 1
+    return _serialised(root, totals)
+
+
+def _serialised(root: ET.Element, totals: Mapping[str, int]) -> str:
+    """The document, with the totals on its root: XML-safe, indented, declared."""
     for key, value in totals.items():
         root.set(key, str(value))
     root.set("time", "0")
