@@ -77,11 +77,48 @@ def _skeleton(value: Any) -> Any:
 
 def _read(document: Any, path: str) -> str:
     """A cache-key part: the value at a path, or only its type or its skeleton (see policy.py)."""
-    if path.endswith("#type"):
-        return type(get_path(document, path[:-5])).__name__
-    if path.endswith("#skeleton"):
-        return repr(_skeleton(get_path(document, path[:-9])))
-    return repr(get_path(document, path))
+    plan = _PLANS.get(path)
+    if plan is None:
+        plan = _PLANS[path] = _plan(path)
+    what, source = plan
+    value = get_path(document, source)
+    if what == "type":
+        return type(value).__name__
+    if what == "skeleton":
+        return repr(_skeleton(value))
+    return repr(value)
+
+
+def _plan(path: str) -> tuple[str, str]:
+    """What a read keeps of the value (all of it, its type or its skeleton), and its path."""
+    for what in ("type", "skeleton"):
+        if path.endswith("#" + what):
+            return what, path[: -len(what) - 1]
+    return "value", path
+
+
+# Each path a rule reads, planned once (a policy's paths are few).
+_PLANS: dict[str, tuple[str, str]] = {}
+
+
+def _project(document: dict[str, Any], reads: tuple[str, ...]) -> dict[str, Any]:
+    """The top-level fields of the job that a rule reads, in the job's order: the verdict
+    depends on nothing else (the premise of the cache), and Cerberus walks every field it is
+    given. ``derived`` is kept whole; the placeholders' paths listed there are kept too."""
+    heads = _HEADS.get(reads)
+    if heads is None:
+        heads = frozenset(path.partition("#")[0].partition(".")[0] for path in reads)
+        heads = _HEADS[reads] = heads | {"derived"}
+    if "derived.unresolved" in reads:
+        derived = document.get("derived")
+        unresolved = derived.get("unresolved") if isinstance(derived, dict) else None
+        if unresolved:
+            heads = heads | {str(path).partition(".")[0] for path in unresolved}
+    return {key: value for key, value in document.items() if key in heads}
+
+
+# The top-level fields of each rule's reads (a policy's rules are few).
+_HEADS: dict[tuple[str, ...], frozenset[str]] = {}
 
 
 class Evaluator:
@@ -100,9 +137,11 @@ class Evaluator:
         validator = compiled.validator if which == 0 else compiled.when
         reads = compiled.reads if which == 0 else compiled.when_reads
         assert validator is not None
-        if reads is None or (index, which) in self._uncached:
+        if reads is None:
             return _validate(validator, job.document)
         document = job.document
+        if (index, which) in self._uncached:
+            return _validate(validator, _project(document, reads))
         # Rules share most of the paths they read: each is read once per job (``read``).
         values = [
             read[path] if path in read else read.setdefault(path, _read(document, path))
@@ -118,11 +157,13 @@ class Evaluator:
         if (trial is None or trial[0] < _TRIAL_LOOKUPS) and not self._try_cache(
             index, which, cached is not None
         ):
-            return cached if cached is not None else _validate(validator, document)
+            if cached is not None:
+                return cached
+            return _validate(validator, _project(document, reads))
         if cached is None:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
-            cached = self._cache[key] = _validate(validator, document)
+            cached = self._cache[key] = _validate(validator, _project(document, reads))
         return cached
 
     def _try_cache(self, index: int, which: int, hit: bool) -> bool:

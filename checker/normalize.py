@@ -279,17 +279,43 @@ def _find_placeholders(node: Any, parts: list[str], skip: set[str], found: list[
             parts.pop()
 
 
+# Paths split once: rules and reports read the same few dozen paths for every job.
+_PARTS: dict[str, tuple[str, ...]] = {}
+_PARTS_LIMIT = 4096
+
+
 def _get(document: Mapping[str, Any], path: str) -> Any:
+    parts = _PARTS.get(path)
+    if parts is None:
+        parts = tuple(path.split("."))
+        if len(_PARTS) < _PARTS_LIMIT:
+            _PARTS[path] = parts
     node: Any = document
-    parts = path.split(".")
+    # The common case: every part is a key of a dict (or an index of a list) as written.
+    last = len(parts) - 1
+    for position, part in enumerate(parts):
+        if isinstance(node, dict):
+            if part not in node:
+                # A missing last part is simply missing; earlier, it may begin a dotted key.
+                return None if position == last else _get_dotted(document, parts)
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def _get_dotted(document: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
+    """_get where a key holds dots itself (a bucket name in resources.buckets): at each level,
+    the longest run of parts that names a key."""
+    node: Any = document
     index = 0
     while index < len(parts):
         part = parts[index]
         index += 1
         if isinstance(node, dict):
             if part not in node:
-                # A key that holds dots itself (a bucket name in resources.buckets): the longest
-                # run of parts that names a key.
                 for end in range(len(parts), index, -1):
                     joined = ".".join(parts[index - 1 : end])
                     if joined in node:
@@ -325,10 +351,21 @@ def get_path(document: Mapping[str, Any], path: str) -> Any:
 def model_family(model_id: str | None) -> str | None:
     if not model_id:
         return None
+    if model_id in _FAMILIES:
+        return _FAMILIES[model_id]
+    found = None
     for family, entry in hyperparameter_families().items():
         if any(fnmatch.fnmatchcase(model_id, pattern) for pattern in entry.get("models") or ()):
-            return family
-    return None
+            found = family
+            break
+    if len(_FAMILIES) < _FAMILIES_LIMIT:
+        _FAMILIES[model_id] = found
+    return found
+
+
+# The family of each model id seen: jobs name a few base models (the table is fixed per run).
+_FAMILIES: dict[str, str | None] = {}
+_FAMILIES_LIMIT = 4096
 
 
 def _model_id(identifier: Any) -> str | None:

@@ -42,15 +42,23 @@ def summary(result: JobResult) -> list[tuple[str, str, str, str]]:
 
 @pytest.fixture
 def count_validations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Records each real Cerberus validation (cache misses) by the job's name."""
+    """Records each real Cerberus validation (cache misses) by the job's name. Validation sees
+    only the fields a rule reads, so the name is taken from the job being evaluated."""
     calls: list[str] = []
+    evaluating: list[str] = [""]
     real = evaluate_module._validate
+    real_job = evaluate_module.Evaluator.evaluate_job
 
     def counting(validator: Any, document: Any) -> Any:
-        calls.append(document.get("jobName"))
+        calls.append(evaluating[0])
         return real(validator, document)
 
+    def tracking(self: Any, job: Any) -> Any:
+        evaluating[0] = job.document.get("jobName")
+        return real_job(self, job)
+
     monkeypatch.setattr(evaluate_module, "_validate", counting)
+    monkeypatch.setattr(evaluate_module.Evaluator, "evaluate_job", tracking)
     return calls
 
 
@@ -69,6 +77,19 @@ def test_jobs_sharing_a_vpc_config_share_the_verdict(count_validations: list[str
     # BMC002's `when` and schema ran for the first job only.
     assert count_validations == ["first", "first"]
     assert results[1].findings[0].rule is results[0].findings[0].rule
+
+
+def test_validation_sees_the_placeholder_values_the_rule_reports() -> None:
+    # BMC010 reads derived.unresolved only; Cerberus is given the fields a rule reads, and the
+    # placeholders' own fields must come with it for the message to quote their values.
+    policy = load_policy(["builtin:baseline"], select=["BMC010"])
+    jobs = [make_job(jobName=name, roleArn="arn:aws:iam::{account_id}:role/x") for name in "ab"]
+    message = (
+        "derived.unresolved.0: roleArn holds an unresolved placeholder: "
+        "'arn:aws:iam::{account_id}:role/x'"
+    )
+    for result in evaluate(jobs, policy):
+        assert [(f.rule.id, f.message) for f in result.findings] == [("BMC010", message)]
 
 
 def test_the_cache_does_not_leak_a_finding_to_a_different_value(
@@ -204,7 +225,8 @@ def test_a_rule_raising_unexpectedly_errors_that_job_only(monkeypatch: pytest.Mo
     real = bmc003.validator.validate
 
     def flaky(document: Any, *args: Any, **kwargs: Any) -> Any:
-        if document.get("jobName") == "broken":
+        # The validator sees the fields BMC003 reads: the broken job's own key.
+        if document.get("outputModelKmsKeyArn") == "arn:aws:kms:us-east-1:111122223333:key/x":
             raise RuntimeError("validator exploded")
         return real(document, *args, **kwargs)
 
