@@ -355,12 +355,21 @@ def model_family(model_id: str | None) -> str | None:
         return _FAMILIES[model_id]
     found = None
     for family, entry in hyperparameter_families().items():
-        if any(fnmatch.fnmatchcase(model_id, pattern) for pattern in entry.get("models") or ()):
+        if any(_matches(model_id, pattern) for pattern in entry.get("models") or ()):
             found = family
             break
     if len(_FAMILIES) < _FAMILIES_LIMIT:
         _FAMILIES[model_id] = found
     return found
+
+
+def _matches(model_id: str, pattern: str) -> bool:
+    """fnmatchcase, without compiling a regular expression for the table's usual patterns (a
+    prefix and a trailing "*", or none): a one-job run would spend longer compiling them."""
+    head, star, tail = pattern.partition("*")
+    if not tail and not any(char in head for char in "?[") and (star or "*" not in head):
+        return model_id.startswith(head) if star else model_id == head
+    return fnmatch.fnmatchcase(model_id, pattern)
 
 
 # The family of each model id seen: jobs name a few base models (the table is fixed per run).

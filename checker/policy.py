@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -112,6 +111,28 @@ class Policy:
         )
 
 
+class _Digests(Mapping[str, str]):
+    """Each policy file's "sha256:<hex>" of the bytes read at load time, computed when a report
+    first asks: the text report never does, and hashlib costs a one-job run's start-up."""
+
+    def __init__(self, texts: Mapping[str, bytes]) -> None:
+        self._texts = dict(texts)
+        self._digests: dict[str, str] = {}
+
+    def __getitem__(self, shown: str) -> str:
+        if shown not in self._digests:
+            import hashlib
+
+            self._digests[shown] = "sha256:" + hashlib.sha256(self._texts[shown]).hexdigest()
+        return self._digests[shown]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+
 @dataclass
 class _PolicyFile:
     shown: str
@@ -119,7 +140,7 @@ class _PolicyFile:
     data: dict[str, Any]
     lines: dict[str, int]
     builtin: bool
-    digest: str = ""
+    text: bytes = b""  # as read, for its digest
 
 
 def _flatten_schema_errors(errors: Any, prefix: str = "") -> list[tuple[str, str]]:
@@ -253,8 +274,7 @@ def _read(spec: str) -> _PolicyFile:
     checker = None if builtin else _policy_file_validator()
     data, lines = read_checked_yaml(path, shown, "policy", checker)
     pack = data.get("pack") or (path.stem if not builtin else spec.split(":", 1)[1])
-    digest = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
-    return _PolicyFile(shown, pack, data, lines, builtin, digest)
+    return _PolicyFile(shown, pack, data, lines, builtin, path.read_bytes())
 
 
 def _describe(data: Mapping[str, Any], path: str) -> str:
@@ -510,7 +530,7 @@ def load_policy(
             )
 
     selected = _select(compiled, list(select), list(skip))
-    digests = {f.shown: f.digest for f in files}
+    digests = _Digests({f.shown: f.text for f in files})
     return Policy(tuple(selected), tuple(f.shown for f in files), variables, digests)
 
 

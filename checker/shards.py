@@ -8,7 +8,6 @@ report of one unsharded run.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 
@@ -34,6 +33,8 @@ def parse_shard(text: str) -> tuple[int, int]:
 def digest(scopes: Sequence[ScopeKey]) -> str:
     """One value for the whole list of scopes: shards of one audit carry the same."""
     text = "\n".join(f"{account}:{region}" for account, region in sorted(scopes))
+    import hashlib  # imported here: a file-only run never shards
+
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import fnmatch
 from typing import Any
 
 import pytest
@@ -568,3 +569,22 @@ def test_get_path_walks_dicts_and_list_indexes() -> None:
     )
     assert normalize.get_path(document, "vpcConfig.subnetIds.9") is None
     assert normalize.get_path(document, "jobName.length") is None
+
+
+@pytest.mark.parametrize(
+    ("model_id", "pattern"),
+    [
+        ("amazon.nova-lite-v1:0", "amazon.nova-lite-*"),
+        ("amazon.nova-lite", "amazon.nova-lite-*"),
+        ("amazon.nova-lite-v1:0", "amazon.nova-lite-v1:0"),
+        ("amazon.nova-lite-v1:0", "amazon.nova-lite"),
+        ("a*b", "a*b"),
+        ("aXb", "a*b"),
+        ("a\nb", "a*"),
+        ("a[b", "a[b*"),
+        ("axb", "a?b*"),
+        ("", "*"),
+    ],
+)
+def test_model_patterns_match_as_fnmatchcase_does(model_id: str, pattern: str) -> None:
+    assert normalize._matches(model_id, pattern) is fnmatch.fnmatchcase(model_id, pattern)

@@ -10,7 +10,7 @@ from typing import Any
 from checker import normalize
 from checker.errors import InputError
 from checker.model import Job, LoadError, Origin
-from checker.sources import hcl_text, hcl_values, stepfunctions
+from checker.sources import stepfunctions
 
 RESOURCE_TYPE = "aws_bedrock_custom_model"
 # Every Terraform document with a job names the resource type (HCL and JSON alike).
@@ -99,6 +99,8 @@ def hcl_resources(text: str) -> Iterator[tuple[str, dict[str, Any], dict[str, in
 def _hcl_blocks(
     text: str, resource_type: str
 ) -> Iterator[tuple[str, dict[str, Any], dict[str, int], int]]:
+    from checker.sources import hcl_text  # imported here: only .tf files are read as HCL
+
     code = hcl_text.code_text(text)
     code_lines = code.split("\n")
     text_lines = text.split("\n")
@@ -126,6 +128,8 @@ def _hcl_blocks(
 def _parse_block(block: str, first_line: int, resource_type: str) -> dict[str, Any]:
     """The resource block's ``{name: attributes}``: read by hcl_values when it is written in
     the shapes jobs' blocks usually are (many times faster), else parsed by python-hcl2."""
+    from checker.sources import hcl_values
+
     attributes = hcl_values.resource_attributes(block)
     if attributes is not None:
         header = _BLOCK_NAME.match(block)

@@ -138,6 +138,22 @@ def test_version_and_help_load_no_policy_engine(argument: str) -> None:
     assert done.stderr.strip().splitlines()[-1] == "[]"
 
 
+def test_a_one_job_check_imports_only_what_it_needs(write_file) -> None:
+    """A one-file check imports no AWS SDK, no HCL reader (the file is JSON) and no hashing:
+    policy digests are computed only for the reports that show them."""
+    job = write_file("job.json", GOOD_JOB)
+    code = (
+        "import sys; from checker.cli import main; sys.argv = ['bedrock-checker', 'check', "
+        f"{str(job)!r}]\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('boto3', 'botocore', 'hcl2', 'hashlib', "
+        "'checker.sources.hcl_text', 'checker.sources.hcl_values', 'checker.enrich') "
+        "if m in sys.modules), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "passed" in done.stdout, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
 def test_version() -> None:
     result = run("--version")
     assert result.exit_code == 0
