@@ -297,7 +297,7 @@ def _get(document: Mapping[str, Any], path: str) -> Any:
         if isinstance(node, dict):
             if part not in node:
                 # A missing last part is simply missing; earlier, it may begin a dotted key.
-                return None if position == last else _get_dotted(document, parts)
+                return None if position == last else _get_dotted(node, parts, position)
             node = node[part]
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
@@ -306,11 +306,9 @@ def _get(document: Mapping[str, Any], path: str) -> Any:
     return node
 
 
-def _get_dotted(document: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
-    """_get where a key holds dots itself (a bucket name in resources.buckets): at each level,
-    the longest run of parts that names a key."""
-    node: Any = document
-    index = 0
+def _get_dotted(node: Any, parts: tuple[str, ...], index: int) -> Any:
+    """_get from ``parts[index]`` on, in ``node``, where a key may hold dots itself (a bucket
+    name in resources.buckets): at each level, the longest run of parts that names a key."""
     while index < len(parts):
         part = parts[index]
         index += 1
