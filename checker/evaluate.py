@@ -11,7 +11,7 @@ custom rules read numbers written as strings themselves), which is several times
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from cerberus.errors import BasicErrorHandler, ValidationError
@@ -101,7 +101,7 @@ def _plan(path: str) -> tuple[str, str]:
 _PLANS: dict[str, tuple[str, str]] = {}
 
 
-def _project(document: dict[str, Any], reads: tuple[str, ...]) -> dict[str, Any]:
+def _project(document: Mapping[str, Any], reads: tuple[str, ...]) -> dict[str, Any]:
     """The top-level fields of the job that a rule reads, in the job's order: the verdict
     depends on nothing else (the premise of the cache), and Cerberus walks every field it is
     given. ``derived`` is kept whole; the placeholders' paths listed there are kept too."""
