@@ -11,13 +11,11 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
 from helpers.aws import ACCOUNT, create_job, fake_aws_env
 from helpers.deep import bedrock_trust, serve_role_and_buckets
-from moto.server import ThreadedMotoServer
+from helpers.live import bedrock_at, moto_server
 
 pytestmark = pytest.mark.slow  # a few seconds: every run starts a Python process
 
@@ -27,28 +25,11 @@ TOKEN = "IQoJb3JpZ2luX2VjEXAMPLETOKENe2e"
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    url = f"http://{host}:{port}"
-    seed(url)
-    yield url
-    moto.stop()
-
-
-def seed(url: str) -> None:
-    def client(region: str) -> Any:
-        return boto3.client(
-            "bedrock",
-            region_name=region,
-            endpoint_url=url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-
-    create_job(client("us-east-1"), "good-job")
-    create_job(client("us-east-1"), "open-job", vpcConfig=None)
-    create_job(client("eu-west-1"), "eu-job")
+    with moto_server() as url:
+        create_job(bedrock_at(url, "us-east-1"), "good-job")
+        create_job(bedrock_at(url, "us-east-1"), "open-job", vpcConfig=None)
+        create_job(bedrock_at(url, "eu-west-1"), "eu-job")
+        yield url
 
 
 @pytest.fixture
@@ -158,20 +139,9 @@ def test_an_unreachable_endpoint_is_one_line_over_http(env: dict[str, str], tmp_
 def test_scan_deep_over_http(env: dict[str, str], tmp_path: Path) -> None:
     # Every service on one moto server: Bedrock through --endpoint-url, the services deep mode
     # reads through AWS_ENDPOINT_URL, as a user would point them at a proxy or an emulator.
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    try:
-        host, port = moto.get_host_and_port()
-        url = f"http://{host}:{port}"
+    with moto_server() as url:
         serve_role_and_buckets(url, "us-east-1", bedrock_trust({}))  # no aws:SourceAccount
-        bedrock = boto3.client(
-            "bedrock",
-            region_name="us-east-1",
-            endpoint_url=url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        create_job(bedrock, "deep-job", vpcConfig=None)
+        create_job(bedrock_at(url, "us-east-1"), "deep-job", vpcConfig=None)
 
         result = bedrock_checker(
             {**env, "AWS_ENDPOINT_URL": url},
@@ -189,8 +159,6 @@ def test_scan_deep_over_http(env: dict[str, str], tmp_path: Path) -> None:
             "--format",
             "json",
         )
-    finally:
-        moto.stop()
 
     assert result.returncode == 1, result.stderr
     [job] = json.loads(result.stdout)["jobs"]

@@ -10,7 +10,6 @@ and JUnit reports and checks that they agree.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import shutil
@@ -22,16 +21,15 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from helpers.aws import create_job, fake_aws_env
 from helpers.cli import interruptible
 from helpers.deep import bedrock_trust, serve_role_and_buckets
 from helpers.faultproxy import FaultProxy, Faults
 from helpers.junit import validate_junit
+from helpers.live import bedrock_at, moto_server
 from helpers.sarif import assert_valid_sarif
 from junitparser import Error, JUnitXml
-from moto.server import ThreadedMotoServer
 
 pytestmark = pytest.mark.slow  # each scenario starts the CLI in its own process
 
@@ -50,23 +48,12 @@ def job_name(index: int) -> str:
 
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[str]:
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-    moto.start()
-    host, port = moto.get_host_and_port()
-    url = f"http://{host}:{port}"
-    client = boto3.client(
-        "bedrock",
-        region_name=REGION,
-        endpoint_url=url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    for index in range(JOBS):
-        overrides = {"vpcConfig": None} if index % OPEN_EVERY == 0 else {}
-        create_job(client, job_name(index), **overrides)
-    yield url
-    moto.stop()
+    with moto_server() as url:
+        client = bedrock_at(url, REGION)
+        for index in range(JOBS):
+            overrides = {"vpcConfig": None} if index % OPEN_EVERY == 0 else {}
+            create_job(client, job_name(index), **overrides)
+        yield url
 
 
 @pytest.fixture

@@ -12,11 +12,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 from helpers.cli import interruptible
 from helpers.faultproxy import FaultProxy, Faults
-from helpers.live import cli_env, command, create_job, moto_server, run_cli
+from helpers.live import bedrock_at, cli_env, command, create_job, moto_server, run_cli
 
 pytestmark = pytest.mark.slow  # the CLI runs in its own process
 
@@ -27,13 +26,7 @@ JOBS = 80
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[str]:
     with moto_server() as url:
-        client = boto3.client(
-            "bedrock",
-            region_name=REGION,
-            endpoint_url=url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        client = bedrock_at(url, REGION)
         for index in range(JOBS):
             create_job(client, f"net-job-{index:03d}")
         yield url

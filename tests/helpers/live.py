@@ -37,6 +37,19 @@ def moto_server() -> Iterator[str]:
         server.stop()
 
 
+def bedrock_at(url: str, region: str) -> Any:
+    """A Bedrock client of the moto server at ``url``, with moto's test credentials."""
+    import boto3
+
+    return boto3.client(
+        "bedrock",
+        region_name=region,
+        endpoint_url=url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
 def create_job(client: Any, name: str, **overrides: Any) -> str:
     """A job from the shared create request; ``overrides`` replace fields (None removes one)."""
     request = copy.deepcopy(CREATE_JOB)
