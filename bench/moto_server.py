@@ -12,6 +12,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 COUNT_PATH = "/__bench_calls"
+# Bedrock listings moto does not implement, answered as an account that has none would answer
+# them: a scan with the promotion pack reads them once per region (BMC105's evaluations).
+EMPTY_LISTINGS = {
+    "/evaluation-jobs": b'{"jobSummaries": []}',
+    "/provisioned-model-throughputs": b'{"provisionedModelSummaries": []}',
+}
 
 
 class Latency:
@@ -30,6 +36,10 @@ class Latency:
         with self.lock:
             self.calls += 1
         time.sleep(self.seconds)
+        empty = EMPTY_LISTINGS.get(environ.get("PATH_INFO", ""))
+        if empty is not None and environ.get("REQUEST_METHOD") == "GET":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [empty]
         return self.app(environ, start_response)
 
 
