@@ -270,9 +270,13 @@ def _read(spec: str) -> _PolicyFile:
         stem = spec.removesuffix(".yaml")
         if not path.exists() and stem in packs.builtin_names():
             raise CheckerError(f"{spec}: no such file; for the built-in pack, write builtin:{stem}")
-    # Built-in packs are validated in full by the test suite, not at every start.
-    checker = None if builtin else _policy_file_validator()
-    data, lines = read_checked_yaml(path, shown, "policy", checker)
+    # Built-in packs are validated in full by the test suite, not at every start, and read
+    # from their parsed JSON while it matches them.
+    ready = packs.parsed(path, path.read_bytes()) if builtin else None
+    if ready is None:
+        checker = None if builtin else _policy_file_validator()
+        ready = read_checked_yaml(path, shown, "policy", checker)
+    data, lines = ready
     pack = data.get("pack") or (path.stem if not builtin else spec.split(":", 1)[1])
     return _PolicyFile(shown, pack, data, lines, builtin, path.read_bytes())
 
