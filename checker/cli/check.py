@@ -27,6 +27,7 @@ from checker.errors import CheckerError
 from checker.model import Report
 from checker.pipeline import Configuration, configure
 from checker.pipeline import run as run_pipeline
+from checker.startup import started
 
 REQUIRE_SEPARATOR = "--require-separator"
 
@@ -271,7 +272,7 @@ def _configure(run: RunOptions, deep: bool) -> Configuration:
     reported: tuple[str, ...] = ()
     if run.evidence_dir is not None:
         from checker.reports.evidence import READS as reported
-    return configure(
+    configuration = configure(
         run.policies,
         select=run.select,
         skip=run.skip,
@@ -281,6 +282,8 @@ def _configure(run: RunOptions, deep: bool) -> Configuration:
         deep=deep,
         reported=reported,
     )
+    started()
+    return configuration
 
 
 def _connect_hub(run: RunOptions, connection: Any) -> Any:

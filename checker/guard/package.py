@@ -29,7 +29,12 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _FILE_MODE = 0o100644 << 16
 # Left out of the zip: the command line (click is not bundled), caches, compiled extensions,
 # and the installer's own bookkeeping.
-_SKIPPED_MODULES = ("checker/cli.py", "checker/cli/", "checker/__main__.py")
+_SKIPPED_MODULES = (
+    "checker/cli.py",
+    "checker/cli/",
+    "checker/__main__.py",
+    "checker/startup.py",  # the command's, not the handler's
+)
 _SKIPPED_SUFFIXES = (".pyc", ".so", ".pyd", ".dylib")
 _SKIPPED_NAMES = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
 
