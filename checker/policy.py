@@ -415,6 +415,9 @@ def _build_validator(schema: dict[str, Any], path: str, where: _PolicyFile) -> J
 _CROSS_FIELD_RULES = frozenset({"dependencies", "excludes"})
 # Constraints on a mapping that only need the mapping's type, not its content.
 _SHAPE_ONLY = frozenset({"type", "schema", "required", "nullable"})
+# Cerberus's logical rules: a field passes when all, any, exactly one or none of their
+# branches (rule sets of the same field) pass.
+_LOGICAL_RULES = frozenset({"allof", "anyof", "oneof", "noneof"})
 # Constraints whose verdict depends only on a value's skeleton: its types and lengths.
 _SKELETON_RULES = frozenset(
     {"type", "required", "nullable", "empty", "minlength", "maxlength", "minlength_of", "schema"}
@@ -440,10 +443,21 @@ def _field_reads(schema: Mapping[str, Any], prefix: str, found: set[str]) -> Non
 
     ``path#skeleton`` reads only types and lengths; a sub-document whose only constraint is its
     shape is descended into and read as ``parent#type``, so that a missing or wrongly typed
-    parent is not mistaken for one whose checked children are merely absent.
+    parent is not mistaken for one whose checked children are merely absent. The branches of
+    ``anyof``/``oneof``/``allof``/``noneof`` are read as the field's own rules are.
     """
     for key, rules in schema.items():
         path = f"{prefix}{key}"
+        split = _logical_branches(rules)
+        if split is not None:
+            own, *branches = split
+            if own.get("type") == "dict" and set(own) <= _SHAPE_ONLY - {"schema"}:
+                found.add(f"{path}#type")  # the field's own rules ask only for a mapping
+            else:
+                branches.insert(0, own)
+            for definition in branches:
+                _field_reads({key: definition}, prefix, found)
+            continue
         nested = rules.get("schema") if isinstance(rules, dict) else None
         if (
             isinstance(rules, dict)
@@ -458,6 +472,35 @@ def _field_reads(schema: Mapping[str, Any], prefix: str, found: set[str]) -> Non
             found.add(f"{path}#skeleton")
         else:
             found.add(path)
+
+
+def _logical_branches(rules: Any) -> list[dict[str, Any]] | None:
+    """A field's rules without its logical rules, then each branch of those as a rule set of
+    the same field; None when the field has no logical rule, or a branch is not a rule set.
+
+    The verdict of ``anyof`` (and the others) depends only on its branches' verdicts, so the
+    field reads what its branches read. Cerberus validates each branch with the field's
+    ``type`` and ``allow_unknown`` when the branch has none; ``anyof_schema: [a, b]`` is
+    ``anyof: [{schema: a}, {schema: b}]``.
+    """
+    if not isinstance(rules, dict):
+        return None
+    own: dict[str, Any] = {}
+    branches: list[Any] = []
+    for name, value in rules.items():
+        operator, _, rule = str(name).partition("_")
+        if operator not in _LOGICAL_RULES:
+            own[name] = value
+        elif not isinstance(value, list):
+            return None
+        else:
+            branches.extend({rule: branch} if rule else branch for branch in value)
+    if not branches:
+        return [own] if len(own) < len(rules) else None  # no logical rule, or empty ones
+    if not all(isinstance(branch, dict) for branch in branches):
+        return None
+    inherited = {name: own[name] for name in ("type", "allow_unknown") if name in own}
+    return [own, *({**inherited, **branch} for branch in branches)]
 
 
 def _reads(schema: Mapping[str, Any] | None) -> tuple[str, ...] | None:

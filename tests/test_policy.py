@@ -572,3 +572,49 @@ def test_builtin_and_user_validators_give_the_same_verdicts() -> None:
             ("BMC002", "vpcConfig.subnetIds: min length is 2"),
         ]
     )
+
+
+@pytest.mark.parametrize(
+    ("evaluation", "reads"),
+    [
+        # Each branch of a logical rule is read as the field's own rules are.
+        (
+            "{type: dict, anyof: [{schema: {completedJobs: {type: list, minlength: 1}}}]}",
+            {"resources.evaluation#type", "resources.evaluation.completedJobs#skeleton"},
+        ),
+        (
+            "{type: dict, oneof_schema: [{a: {allowed: [x]}}, {b: {type: string}}]}",
+            {
+                "resources.evaluation#type",
+                "resources.evaluation.a",
+                "resources.evaluation.b#skeleton",
+            },
+        ),
+        # A branch on the field's own value reads all of it.
+        (
+            "{type: dict, noneof: [{maxlength: 0}, {allowed: [{}]}]}",
+            {
+                "resources.evaluation#type",
+                "resources.evaluation#skeleton",
+                "resources.evaluation",
+            },
+        ),
+    ],
+)
+def test_the_fields_read_include_every_branch_of_a_logical_rule(
+    tmp_path: Path, evaluation: str, reads: set[str]
+) -> None:
+    path = tmp_path / "logical.yaml"
+    path.write_text(
+        "rules:\n"
+        "  - id: ORG900\n"
+        "    title: Evaluated\n"
+        "    severity: warning\n"
+        "    description: The model was evaluated.\n"
+        "    schema:\n"
+        f"      resources: {{type: dict, schema: {{evaluation: {evaluation}}}}}\n",
+        encoding="utf-8",
+    )
+    [compiled] = load_policy([str(path)]).compiled
+    assert compiled.reads is not None
+    assert set(compiled.reads) == {"resources#type", *reads}

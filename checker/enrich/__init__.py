@@ -41,12 +41,16 @@ KINDS = frozenset(
         "securityGroups",
         "invocationLogging",
         "evaluation",
+        "evaluation.modelTags",
         "tags",
     }
 )
+# The custom model's tags (resources.evaluation.modelTags): one ListTagsForResource per model,
+# read only when a rule reads them (the evaluation_evidence var of BMC105 may name them).
+MODEL_TAGS = "evaluation.modelTags"
 # Read by `scan` without --deep too, when the loaded rules read nothing else of resources: facts
 # of the live account that a file cannot hold and that cost a few listings per region.
-LIVE_KINDS = frozenset({"evaluation"})
+LIVE_KINDS = frozenset({"evaluation", MODEL_TAGS})
 # Read only when asked (the evidence record), never for a rule: the object versions of each
 # data location when the job was created.
 DATA_OBJECTS = "dataObjects"
@@ -75,6 +79,10 @@ def needs(policy: Policy) -> frozenset[str]:
             kind = _FACT_KIND.get(parts[1], parts[1])
             if kind in KINDS:
                 found.add(kind)
+            if kind == "evaluation" and (
+                parts[2:3] == ["modelTags"] or (len(parts) == 2 and aspect != "type")
+            ):
+                found.add(MODEL_TAGS)
             elif parts[1] == "unknown":
                 return KINDS
     return frozenset(found)
@@ -159,7 +167,7 @@ def _enrich(fetcher: Fetcher, session: Any, job: Job, kinds: frozenset[str]) -> 
     unknown: dict[str, str] = {
         f"resources.{kind}": "was not fetched (no loaded rule reads it)"
         for kind in sorted(KINDS)
-        if kind not in kinds and kind != "tags"
+        if kind not in kinds and kind != "tags" and (kind != MODEL_TAGS or "evaluation" in kinds)
     }
 
     def known(source: str, path: str) -> Any:
@@ -209,7 +217,11 @@ def _enrich(fetcher: Fetcher, session: Any, job: Job, kinds: frozenset[str]) -> 
     for kind, source, get in (
         ("kmsKey", "outputModelKmsKeyArn", functools.partial(kms.kms_key, run)),
         ("role", "roleArn", functools.partial(iam.role, run)),
-        ("evaluation", "outputModelArn", functools.partial(evaluation.model_evaluation, run)),
+        (
+            "evaluation",
+            "outputModelArn",
+            functools.partial(evaluation.model_evaluation, run, tags=MODEL_TAGS in kinds),
+        ),
     ):
         if kind in kinds:
             named = known(source, f"resources.{kind}")

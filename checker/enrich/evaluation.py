@@ -15,9 +15,10 @@ from checker import normalize
 from checker.enrich.fetcher import Facts, JobReader, Unreadable
 
 
-def model_evaluation(reader: JobReader, model_arn: str) -> Facts:
-    """The custom model's Completed evaluation jobs and its tags (evaluation evidence that a
-    policy may name, such as a tag pointing at an evaluation report)."""
+def model_evaluation(reader: JobReader, model_arn: str, *, tags: bool = True) -> Facts:
+    """The custom model's Completed evaluation jobs and, with ``tags``, its tags (evaluation
+    evidence that a policy may name, such as a tag pointing at an evaluation report); without,
+    ``modelTags`` is None and the caller lists it as not fetched."""
     arn = normalize.parse_arn(model_arn)
     region = (arn or {}).get("region") or reader.need_region(f"custom model {model_arn}")
     evaluations: list[tuple[str, frozenset[str]]] = reader.once(
@@ -36,6 +37,8 @@ def model_evaluation(reader: JobReader, model_arn: str) -> Facts:
         "modelTags": None,
     }
     unknown: dict[str, str] = {}
+    if not tags:
+        return facts, unknown
     try:
         facts["modelTags"] = reader.once(
             "model-tags", model_arn, fetch=lambda: _model_tags(reader, region, model_arn)

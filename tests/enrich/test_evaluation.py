@@ -19,7 +19,7 @@ from helpers.enrich import enrich, findings, outcomes
 from helpers.jobs import GOOD_JOB
 
 from checker.aws.connection import Connection
-from checker.enrich import Fetcher
+from checker.enrich import MODEL_TAGS, Fetcher, needs
 from checker.model import FindingStatus
 from checker.policy import load_policy
 
@@ -30,7 +30,8 @@ OTHER_MODEL = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model/amazon.nova-lite
 PROVISIONED = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:provisioned-model/abcdefghijkl"
 OTHER_PROVISIONED = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:provisioned-model/zzzzzzzzzzzz"
 NOW = datetime.datetime(2026, 11, 30, tzinfo=datetime.UTC)
-ONLY_EVALUATION = frozenset({"evaluation"})
+# The facts a policy that names the model's tags as evidence reads (see _tag_evidence_policy).
+WITH_MODEL_TAGS = frozenset({"evaluation", MODEL_TAGS})
 
 
 def evaluation_job(name: str, *models: str, legacy: bool = False) -> dict[str, Any]:
@@ -109,12 +110,14 @@ class Bedrock:
         )
         return self
 
-    def enrich(self, *documents: dict[str, Any]) -> list[Any]:
+    def enrich(
+        self, *documents: dict[str, Any], kinds: frozenset[str] = WITH_MODEL_TAGS
+    ) -> list[Any]:
         with self.stubber:
             jobs = enrich(
                 list(documents) or [dict(GOOD_JOB)],
                 self.session,
-                kinds=ONLY_EVALUATION,
+                kinds=kinds,
                 fetcher=self.fetcher,
             )
             self.stubber.assert_no_pending_responses()
@@ -286,3 +289,36 @@ def test_without_deep_the_rule_is_unknown_and_it_is_about_completed_jobs_only() 
     assert "run with --deep" in finding.message
     running = make_job({**GOOD_JOB, "status": "InProgress"})
     assert "BMC105" not in outcomes(running, PROMOTION)
+
+
+def test_the_promotion_pack_reads_the_evaluation_jobs_but_not_the_model_tags() -> None:
+    # BMC105's anyof over $evaluation_evidence ([] by default) reads only completedJobs.
+    [bmc105] = [c for c in PROMOTION.compiled if c.rule.id == "BMC105"]
+    assert bmc105.reads == (
+        "resources#type",
+        "resources.evaluation#type",
+        "resources.evaluation.completedJobs#skeleton",
+    )
+    assert needs(PROMOTION) == {"evaluation"}
+
+
+def test_evidence_on_the_model_tags_makes_them_read(tmp_path: Path) -> None:
+    assert needs(_tag_evidence_policy(tmp_path)) == {"evaluation", MODEL_TAGS}
+
+
+@pytest.mark.parametrize("verdict", ["passed", "violated"])
+def test_without_a_rule_on_the_model_tags_they_are_not_read(bedrock: Bedrock, verdict: str) -> None:
+    # No tags are queued: the Stubber fails on a ListTagsForResource.
+    evaluated = PROVISIONED if verdict == "passed" else OTHER_PROVISIONED
+    bedrock.evaluations([evaluation_job("iiiiiiiiiiii", evaluated)])
+    bedrock.provisioned(provisioned(PROVISIONED, MODEL))
+    [job] = bedrock.enrich(kinds=needs(PROMOTION))
+    assert job.document["resources"]["evaluation"]["modelTags"] is None
+    unknown = job.document["resources"]["unknown"]
+    assert unknown["resources.evaluation.modelTags"] == "was not fetched (no loaded rule reads it)"
+    assert outcomes(job, PROMOTION)["BMC105"] == verdict
+    assert [(f.status, f.path) for f in findings(job, "BMC105", PROMOTION)] == (
+        []
+        if verdict == "passed"
+        else [(FindingStatus.VIOLATED, "resources.evaluation.completedJobs")]
+    )
