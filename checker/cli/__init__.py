@@ -4,8 +4,8 @@ checker.pipeline and the modules below it."""
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Sequence
+import importlib
+from collections.abc import Iterator, MutableMapping, Sequence
 from typing import Any
 
 import click
@@ -46,6 +46,52 @@ def _raise_terminated(signum: int, _frame: object) -> None:
     raise _Terminated(signum)
 
 
+# Each command, and the module of checker/cli/ that defines it. A run imports only its own
+# command's module (a one-file check does without the live, drift, merge, policy and guard
+# commands); --help and a misspelt command still list every command.
+COMMANDS = {
+    "check": "check:check",
+    "scan": "check:scan",
+    "get": "live:get_job",
+    "snapshot": "live:snapshot",
+    "drift": "drift:drift",
+    "merge": "merge:merge",
+    "show": "show:show",
+    "rules": "policy:rules",
+    "policy": "policy:policy",
+    "guard": "guard:guard",
+}
+
+
+class _Commands(MutableMapping[str, click.Command]):
+    """The group's commands by name, each imported from its module when first looked up."""
+
+    def __init__(self, where: dict[str, str]) -> None:
+        self._where = dict(where)
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            module, attribute = self._where[name].split(":")
+            command = getattr(importlib.import_module(f"checker.cli.{module}"), attribute)
+            self._loaded[name] = command
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._where.setdefault(name, "")
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._where[name]
+        self._loaded.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+
 class _Group(click.Group):
     """Turns the project's errors into one line and exit 2; tracebacks only with --debug."""
 
@@ -61,6 +107,8 @@ class _Group(click.Group):
             ctx.exit(128 + exc.signum)
         except CheckerError as exc:
             if ctx.meta.get("debug"):
+                import traceback
+
                 traceback.print_exc()
             # A --query syntax error shows the expression with a caret, as the AWS CLI does.
             caret = getattr(exc, "caret_lines", None)
@@ -75,7 +123,11 @@ class _Group(click.Group):
             ) from exc
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Group,
+    commands=_Commands(COMMANDS),
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="bedrock-checker")
 @debug_option
 def cli() -> None:
@@ -111,24 +163,3 @@ def main() -> None:
             sys.stderr.flush()
             os._exit(int(exc.code or 0))
         raise
-
-
-def _register() -> None:
-    from checker.cli import check, drift, guard, live, merge, policy, show
-
-    for command in (
-        check.check,
-        check.scan,
-        live.get_job,
-        live.snapshot,
-        drift.drift,
-        merge.merge,
-        show.show,
-        policy.rules,
-        policy.policy,
-        guard.guard,
-    ):
-        cli.add_command(command)
-
-
-_register()

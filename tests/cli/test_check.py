@@ -13,7 +13,7 @@ from helpers.jobs import GOOD_JOB, make_document
 from helpers.paths import REPO
 
 from checker import __version__
-from checker.cli import cli
+from checker.cli import COMMANDS, cli
 
 EXAMPLES = str(REPO / "examples")
 
@@ -140,18 +140,32 @@ def test_version_and_help_load_no_policy_engine(argument: str) -> None:
 
 def test_a_one_job_check_imports_only_what_it_needs(write_file) -> None:
     """A one-file check imports no AWS SDK, no HCL reader (the file is JSON) and no hashing:
-    policy digests are computed only for the reports that show them."""
+    policy digests are computed only for the reports that show them. Of the commands, only
+    check's module is imported."""
     job = write_file("job.json", GOOD_JOB)
+    other_commands = tuple(
+        f"checker.cli.{module}" for module in ("live", "drift", "merge", "show", "policy", "guard")
+    )
+    unused = ("boto3", "botocore", "hcl2", "hashlib", "traceback", *other_commands)
+    unused += ("checker.sources.hcl_text", "checker.sources.hcl_values", "checker.enrich")
     code = (
         "import sys; from checker.cli import main; sys.argv = ['bedrock-checker', 'check', "
         f"{str(job)!r}]\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('boto3', 'botocore', 'hcl2', 'hashlib', "
-        "'checker.sources.hcl_text', 'checker.sources.hcl_values', 'checker.enrich') "
-        "if m in sys.modules), file=sys.stderr)"
+        f"print(sorted(m for m in {unused!r} if m in sys.modules), file=sys.stderr)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "passed" in done.stdout, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_each_command_is_found_under_its_own_name() -> None:
+    """The commands are imported when first looked up, from the table that names them."""
+    assert list(cli.commands) == list(COMMANDS)
+    for name in COMMANDS:
+        assert cli.commands[name].name == name
+    listing = run("--help").stdout.split("Commands:")[1].splitlines()
+    names = [line.split()[0] for line in listing if line.startswith("  ") and line.split()]
+    assert names == sorted(COMMANDS)
 
 
 def test_version() -> None:
