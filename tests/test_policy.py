@@ -553,6 +553,13 @@ def test_builtin_packs_pass_full_validation(name: str) -> None:
         (r.id, r.schema, r.when) for r in by_name.rules
     ]
     assert len(by_path.rules) >= 4
+    # The schemas the validators hold, after Cerberus's expansion of its shorthand rules.
+    assert [dict(c.validator.schema) for c in by_path.compiled] == [
+        dict(c.validator.schema) for c in by_name.compiled
+    ]
+    assert [c.when and dict(c.when.schema) for c in by_path.compiled] == [
+        c.when and dict(c.when.schema) for c in by_name.compiled
+    ]
 
 
 def test_builtin_and_user_validators_give_the_same_verdicts() -> None:
