@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from checker.frameworks import ControlSummary, summarize
 from checker.model import FindingStatus, JobResult, Outcome, Report
-from checker.reports.accounts import account_rows
 from checker.reports.escape import no_commands, printable
 from checker.reports.options import RenderOptions
 from checker.wording import counted
@@ -164,6 +163,10 @@ def control_lines(summary: ControlSummary, color: bool) -> list[str]:
 
 def account_lines(report: Report) -> list[str]:
     """An audit's per-account table: jobs, failed, errored, unknown (nothing otherwise)."""
+    if not report.scopes:
+        return []  # not an audit: the table's module is not even imported
+    from checker.reports.accounts import account_rows
+
     rows = account_rows(report)
     if not rows:
         return []
