@@ -141,7 +141,8 @@ def test_version_and_help_load_no_policy_engine(argument: str) -> None:
 def test_a_one_job_check_imports_only_what_it_needs(write_file) -> None:
     """A one-file check imports no AWS SDK, no HCL reader (the file is JSON) and no hashing:
     policy digests are computed only for the reports that show them. Of the commands, only
-    check's module is imported; nor is the table of accounts that ends an audit's report."""
+    check's module is imported; nor is the table of accounts that ends an audit's report, nor
+    YAML (the file is JSON, and the built-in packs are read from their parsed JSON)."""
     job = write_file("job.json", GOOD_JOB)
     other_commands = tuple(
         f"checker.cli.{module}" for module in ("live", "drift", "merge", "show", "policy", "guard")
@@ -149,6 +150,7 @@ def test_a_one_job_check_imports_only_what_it_needs(write_file) -> None:
     unused = ("boto3", "botocore", "hcl2", "hashlib", "traceback", *other_commands)
     unused += ("checker.sources.hcl_text", "checker.sources.hcl_values", "checker.enrich")
     unused += ("checker.reports.accounts", "checker.shards")  # an audit's table of accounts
+    unused += ("yaml", "checker.yaml_parsing")  # built-in packs are read from their parsed JSON
     code = (
         "import sys; from checker.cli import main; sys.argv = ['bedrock-checker', 'check', "
         f"{str(job)!r}]\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
