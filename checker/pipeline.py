@@ -104,13 +104,17 @@ def run(
     enrich: Enrich | None = None,
     scopes: Sequence[AuditScope] = (),
     shard: Shard | None = None,
+    workers: int | None = None,
 ) -> Report:
     """Evaluate the jobs (enriched first when ``enrich`` is given) and build the report.
 
     ``jobs`` may be read lazily, and ``skipped`` filled while it is: both are read to the end
-    before the report is built.
+    before the report is built. Jobs read from files (``files.iter_paths``) are evaluated by
+    ``workers`` processes; None chooses from the number of files (checker/parallel.py).
     """
+    from checker import parallel
     from checker.evaluate import Evaluator
+    from checker.sources.files import FileJobs
     from checker.waivers import apply_baseline, apply_waivers
 
     started = datetime.datetime.now(datetime.UTC)
@@ -122,11 +126,17 @@ def run(
         items = enrich(list(jobs), needs(policy))
     # One job at a time when ``jobs`` is lazy (files.iter_paths): each is evaluated and then
     # kept only as the reports need it, so that memory does not grow with whole documents.
-    shared: dict[Any, Any] = {}
-    evaluated = [
-        _compact(result, configuration.reported, shared)
-        for result in Evaluator(policy).results(items)
-    ]
+    if enrich is None and isinstance(jobs, FileJobs):
+        workers = parallel.choose_workers(len(jobs.files()), workers)
+    if isinstance(jobs, FileJobs) and enrich is None and workers is not None and workers > 1:
+        # Many files: read and evaluated by several processes, the results in the same order.
+        evaluated = list(parallel.results(configuration, jobs, workers))
+    else:
+        shared: dict[Any, Any] = {}
+        evaluated = [
+            compact(result, configuration.reported, shared)
+            for result in Evaluator(policy).results(items)
+        ]
     results, statuses = apply_waivers(evaluated, configuration.waivers, configuration.today)
     gone = None
     if configuration.baseline is not None:
@@ -149,7 +159,7 @@ def run(
     )
 
 
-def _compact(result: JobResult, paths: tuple[str, ...], shared: dict[Any, Any]) -> JobResult:
+def compact(result: JobResult, paths: tuple[str, ...], shared: dict[Any, Any]) -> JobResult:
     """The result as the reports need it: the job's document cut to ``paths``, and the values
     that repeat across jobs (the rules checked, accounts, regions) stored once."""
     if result.job is None:

@@ -62,6 +62,15 @@ class _PathsCommand(click.Command):
     help="Pass over named files that are not job documents instead of reporting them as "
     "errors (for pre-commit, which passes every changed JSON, YAML and Terraform file).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Processes that read and evaluate the files. Default: one per 200 files, at most one "
+    "per CPU and 8 (fewer than 400 files: this process alone). The report is the same "
+    "whatever N is. Not with --deep, which reads every job first.",
+)
 @deep_option
 @deep_aws_options
 @debug_option
@@ -72,6 +81,7 @@ def check(
     run: RunOptions,
     require_separator: bool,
     skip_unrecognized: bool,
+    workers: int | None,
     deep: bool,
     connection: Any,
 ) -> None:
@@ -108,6 +118,8 @@ def check(
         raise CheckerError(
             "the AWS options (--region, --profile, ...) are for --deep and --security-hub only"
         )
+    if deep and workers is not None:
+        raise CheckerError("--workers: --deep reads every job in this process first; drop one")
     configuration = _configure(run, deep)
     check_report_paths(run, [(path, "a job file") for path in _job_files_among_reports(run, paths)])
     hub = _connect_hub(run, connection)
@@ -116,7 +128,9 @@ def check(
     jobs = iter_paths(paths, named_must_be_jobs=not skip_unrecognized, skipped=skipped)
     with ProgressBar(ctx, "read resources of") as progress:
         enrich = _enricher(run, connection, progress=progress) if deep else None
-        report = run_pipeline(configuration, jobs, skipped=skipped, mode="files", enrich=enrich)
+        report = run_pipeline(
+            configuration, jobs, skipped=skipped, mode="files", enrich=enrich, workers=workers
+        )
     ctx.exit(_write_and_publish(run, report, hub, connection))
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from checker import normalize, parsing
 from checker.errors import InputError
@@ -27,6 +27,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 SKIPPED_DIRS = {".git", ".terraform", "node_modules", "__pycache__", ".venv", "venv", ".tox"}
 
 Item = Job | LoadError
+T = TypeVar("T")
 # What a named file must be, for the message about a file of another kind.
 _KINDS = (
     "job documents are JSON or YAML (.json, .yaml, .yml), JSON Lines (.jsonl, .ndjson), "
@@ -69,52 +70,129 @@ def iter_paths(
     *,
     named_must_be_jobs: bool = True,
     skipped: list[str],
-) -> Iterator[Item]:
+) -> FileJobs:
     """read_paths one file at a time: the jobs and errors as each file is read (so that a run
     need not hold every document at once), and the files passed over appended to ``skipped``
     as they are met."""
-    for given in paths:
-        if given == "-":
-            source = stdin if stdin is not None else sys.stdin.buffer
-            try:
-                raw = read_capped(source)
-            except InputError as exc:
-                yield LoadError(Origin(path="<stdin>"), exc.message)
-                continue
-            yield from read_bytes(raw, "<stdin>", explicit=True) or []
-            continue
-        path = Path(given)
-        if path.is_dir():
-            found_any = False
-            skipped_before = len(skipped)
-            for file in _walk(path):
-                if isinstance(file, LoadError):
+    return FileJobs(tuple(paths), stdin, named_must_be_jobs, skipped)
+
+
+@dataclass(frozen=True)
+class FileToRead:
+    """A file to read: named (``explicit``) or met in a directory walk; standard input is one
+    whose bytes were read already (``raw``)."""
+
+    path: Path
+    explicit: bool
+    raw: bytes | None = None
+
+
+@dataclass(frozen=True)
+class _Directory:
+    """The start or the end of a directory's walk: "no job documents found" is decided at
+    its end."""
+
+    path: Path
+    end: bool
+
+
+_Entry = FileToRead | LoadError | _Directory
+
+
+class FileJobs:
+    """The jobs of the given paths, read lazily: iterating reads one file at a time.
+
+    The paths are walked first (the list of files is small beside their contents); ``each``
+    then reads the files through any function that gives each file's items in order, which is
+    how a run shares the reading and evaluating out among processes (checker/parallel.py)."""
+
+    def __init__(
+        self,
+        paths: tuple[str, ...],
+        stdin: BinaryIO | None,
+        named_must_be_jobs: bool,
+        skipped: list[str],
+    ) -> None:
+        self._paths = paths
+        self._stdin = stdin
+        self._named_must_be_jobs = named_must_be_jobs
+        self.skipped = skipped
+        self._entries: list[_Entry] | None = None
+
+    def files(self) -> list[FileToRead]:
+        """The files to read, in the order their items come."""
+        return [entry for entry in self._walked() if isinstance(entry, FileToRead)]
+
+    def __iter__(self) -> Iterator[Item]:
+        return self.each(lambda files: map(read_one, files), lambda error: error)
+
+    def each(
+        self,
+        read: Callable[[list[FileToRead]], Iterator[list[T] | None]],
+        wrap: Callable[[LoadError], T],
+    ) -> Iterator[T]:
+        """What ``read`` gives for each file (None: not a job document, passed over), and
+        ``wrap`` of every other error (a missing path, an unreadable folder, a folder with no
+        job document)."""
+        entries = self._walked()
+        found = read(self.files())
+        found_any = False
+        skipped_before = 0
+        for entry in entries:
+            if isinstance(entry, FileToRead):
+                items = next(found)
+                if items is None:
+                    self.skipped.append(display_path(entry.path))
+                elif items:
                     found_any = True
-                    yield file
-                    continue
-                found = read_file(file, explicit=False)
-                if found is None:
-                    skipped.append(display_path(file))
-                elif found:
-                    found_any = True
-                    yield from found
-            if not found_any:
-                passed = counted(len(skipped) - skipped_before, "file")
-                yield LoadError(
-                    Origin(path=display_path(path)),
-                    f"no job documents found in this directory ({passed} passed over)",
+                    yield from items
+            elif isinstance(entry, LoadError):
+                found_any = True
+                yield wrap(entry)
+            elif not entry.end:
+                found_any, skipped_before = False, len(self.skipped)
+            elif not found_any:
+                passed = counted(len(self.skipped) - skipped_before, "file")
+                yield wrap(
+                    LoadError(
+                        Origin(path=display_path(entry.path)),
+                        f"no job documents found in this directory ({passed} passed over)",
+                    )
                 )
-        elif path.exists():
-            found = read_file(path, explicit=named_must_be_jobs)
-            if found is None:
-                skipped.append(display_path(path))
+
+    def _walked(self) -> list[_Entry]:
+        if self._entries is None:
+            self._entries = list(self._walk_paths())
+        return self._entries
+
+    def _walk_paths(self) -> Iterator[_Entry]:
+        for given in self._paths:
+            if given == "-":
+                source = self._stdin if self._stdin is not None else sys.stdin.buffer
+                try:
+                    yield FileToRead(Path("<stdin>"), True, read_capped(source))
+                except InputError as exc:
+                    yield LoadError(Origin(path="<stdin>"), exc.message)
+                continue
+            path = Path(given)
+            if path.is_dir():
+                yield _Directory(path, end=False)
+                yield from _walk(path)
+                yield _Directory(path, end=True)
+            elif path.exists():
+                yield FileToRead(path, self._named_must_be_jobs)
             else:
-                yield from found
-        else:
-            yield LoadError(Origin(path=given), "no such file or directory")
+                yield LoadError(Origin(path=given), "no such file or directory")
 
 
-def _walk(root: Path) -> Iterator[Path | LoadError]:
+def read_one(file: FileToRead) -> list[Item] | None:
+    """The jobs and errors of one file (read_file), or of standard input's bytes."""
+    if file.raw is not None:
+        return read_bytes(file.raw, "<stdin>", explicit=True) or []
+    return read_file(file.path, explicit=file.explicit)
+
+
+def _walk(root: Path) -> Iterator[FileToRead | LoadError]:
     """The files to read below ``root``, and an error for each folder that cannot be listed
     (a job in it would otherwise vanish from the report)."""
     unreadable: list[OSError] = []
@@ -124,7 +202,7 @@ def _walk(root: Path) -> Iterator[Path | LoadError]:
         subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS and not d.startswith("."))
         for name in sorted(files):
             if name.endswith(WALK_SUFFIXES):
-                yield Path(directory, name)
+                yield FileToRead(Path(directory, name), False)
     for error in unreadable:
         yield _unreadable_directory(error, root)
 
