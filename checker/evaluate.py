@@ -19,6 +19,7 @@ from cerberus.errors import BasicErrorHandler, ValidationError
 from checker.model import Finding, FindingStatus, Job, JobResult, LoadError, Origin
 from checker.normalize import GET_RESPONSE, get_path, opaque_paths
 from checker.policy import CompiledRule, Policy
+from checker.precheck import Precheck
 from checker.vocabulary import UNDECIDED, JobValidator
 
 _MESSAGES = BasicErrorHandler.messages
@@ -62,6 +63,18 @@ def _validate(validator: JobValidator, document: Any) -> Errors:
         (".".join(str(p) for p in e.document_path), _message(e))
         for e in _leaf_errors(validator._errors)
     )
+
+
+def _check(
+    validator: JobValidator,
+    precheck: Precheck | None,
+    document: Mapping[str, Any],
+    reads: tuple[str, ...] | None,
+) -> Errors:
+    """The errors of one validation: none at once when the precheck is sure of that."""
+    if precheck is not None and precheck(document):
+        return ()
+    return _validate(validator, document if reads is None else _project(document, reads))
 
 
 def _skeleton(value: Any) -> Any:
@@ -136,12 +149,13 @@ class Evaluator:
     ) -> Errors:
         validator = compiled.validator if which == 0 else compiled.when
         reads = compiled.reads if which == 0 else compiled.when_reads
+        precheck = compiled.precheck if which == 0 else compiled.when_precheck
         assert validator is not None
-        if reads is None:
-            return _validate(validator, job.document)
         document = job.document
+        if reads is None:
+            return _check(validator, precheck, document, None)
         if (index, which) in self._uncached:
-            return _validate(validator, _project(document, reads))
+            return _check(validator, precheck, document, reads)
         # Rules share most of the paths they read: each is read once per job (``read``).
         values = [
             read[path] if path in read else read.setdefault(path, _read(document, path))
@@ -159,11 +173,11 @@ class Evaluator:
         ):
             if cached is not None:
                 return cached
-            return _validate(validator, _project(document, reads))
+            return _check(validator, precheck, document, reads)
         if cached is None:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
-            cached = self._cache[key] = _validate(validator, _project(document, reads))
+            cached = self._cache[key] = _check(validator, precheck, document, reads)
         return cached
 
     def _try_cache(self, index: int, which: int, hit: bool) -> bool:

@@ -26,6 +26,7 @@ from checker.frameworks import FRAMEWORKS as _KNOWN_FRAMEWORKS
 from checker.frameworks import control_problem
 from checker.model import DEFAULT_POLICIES, Origin, Rule, Severity
 from checker.parsing import decode, parse_yaml
+from checker.precheck import Precheck, compile_schema
 from checker.regex import RegexError, compile_regex
 from checker.vocabulary import ROOT_READS, JobValidator
 
@@ -71,6 +72,9 @@ class CompiledRule:
     when: JobValidator | None
     reads: tuple[str, ...] | None  # None: the verdict may depend on anything; never cached
     when_reads: tuple[str, ...] | None = ()
+    # "Certainly no error" without Cerberus, for simple schemas (checker/precheck.py).
+    precheck: Precheck | None = None
+    when_precheck: Precheck | None = None
 
 
 @dataclass(frozen=True)
@@ -586,7 +590,15 @@ def load_policy(
                 controls=controls,
             )
             compiled.append(
-                CompiledRule(rule, validator, when_validator, _reads(schema), _reads(when))
+                CompiledRule(
+                    rule,
+                    validator,
+                    when_validator,
+                    _reads(schema),
+                    _reads(when),
+                    compile_schema(schema),
+                    compile_schema(when),
+                )
             )
 
     selected = _select(compiled, list(select), list(skip))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cerberus import Validator, errors
@@ -171,30 +171,12 @@ class JobValidator(Validator):  # type: ignore[misc]
         {'type': 'list', 'schema': {'type': 'string',
          'allowed': ['training', 'validation', 'output', 'invocationLogs']}}
         """
-        derived = self.root_document.get("derived") or {}
-        opaque = set(derived.get("unknown") or ()) | set(derived.get("unresolved") or ())
-        roles = set(constraint)
-        if ".".join(str(p) for p in (*self.document_path, field)) in opaque:
-            self._undecided(field, "the location is not known")
-            return
-        for uri in self._each_string(field, value):
-            here = _folder(uri)
-            if here is None:
-                self._error(field, f"'{uri}' is not an s3:// URI")
-                continue
-            for entry in derived.get("dataUris") or []:
-                if entry.get("role") not in roles:
-                    continue
-                if entry.get("path") in opaque:
-                    self._undecided(field, f"the {entry['role']} location is not known")
-                    continue
-                other = _folder(entry.get("uri"))
-                if other is None:
-                    continue
-                if other.startswith(here) or here.startswith(other):
-                    self._error(
-                        field, f"'{uri}' overlaps the {entry['role']} location '{entry['uri']}'"
-                    )
+        path = ".".join(str(p) for p in (*self.document_path, field))
+        for undecided, message in s3_overlaps(self.root_document, path, value, constraint):
+            if undecided:
+                self._undecided(field, message)
+            else:
+                self._error(field, message)
 
     def _validate_number(self, constraint: Mapping[str, Any], field: str, value: Any) -> None:
         """A number, possibly written as a string ("2", ".0001", "1.00E-07"), within bounds.
@@ -412,6 +394,38 @@ def _all_keywords(name: str) -> set[str]:
     }
 
 
+def s3_overlaps(
+    root: Mapping[str, Any], path: str, value: Any, roles: Any
+) -> list[tuple[bool, str]]:
+    """s3_disjoint_from's verdict on the location ``value`` at ``path``: (undecided, message)
+    for each problem; none when the location is apart from the job's data of ``roles``."""
+    derived = root.get("derived") or {}
+    opaque = set(derived.get("unknown") or ()) | set(derived.get("unresolved") or ())
+    if path in opaque:
+        return [(True, "the location is not known")]
+    values = value if isinstance(value, list) else [value]
+    if not all(isinstance(v, str) for v in values):
+        return [(False, "must be a string or a list of strings")]
+    problems: list[tuple[bool, str]] = []
+    for uri in values:
+        here = _folder(uri)
+        if here is None:
+            problems.append((False, f"'{uri}' is not an s3:// URI"))
+            continue
+        for entry in derived.get("dataUris") or []:
+            if entry.get("role") not in roles:
+                continue
+            if entry.get("path") in opaque:
+                problems.append((True, f"the {entry['role']} location is not known"))
+                continue
+            other = _folder(entry.get("uri"))
+            if other is not None and (other.startswith(here) or here.startswith(other)):
+                problems.append(
+                    (False, f"'{uri}' overlaps the {entry['role']} location '{entry['uri']}'")
+                )
+    return problems
+
+
 def _folder(uri: Any) -> str | None:
     parts = split_s3_uri(uri)
     if parts is None:
@@ -419,6 +433,16 @@ def _folder(uri: Any) -> str | None:
     bucket, key = parts
     return f"{bucket}/{key.rstrip('/')}/" if key.strip("/") else f"{bucket}/"
 
+
+def _s3_disjoint(root: Mapping[str, Any], path: str, value: Any, roles: Any) -> bool:
+    return not s3_overlaps(root, path, value, roles)
+
+
+# Custom rules with a plain-function form, (root document, path, value, constraint) -> passes,
+# for checker.precheck: only rules whose verdict the function gives exactly.
+PLAIN_RULES: dict[str, Callable[[Mapping[str, Any], str, Any, Any], bool]] = {
+    "s3_disjoint_from": _s3_disjoint,
+}
 
 CUSTOM_RULES = tuple(
     name[len("_validate_") :]
