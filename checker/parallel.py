@@ -14,20 +14,18 @@ dies (killed, out of memory) does not lose its files: the parent reads what is l
 
 from __future__ import annotations
 
-import io
 import os
-import pickle
-import signal
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from checker.model import NO_LINES, JobResult, LoadError, Origin, Rule
+from checker.model import JobResult, LoadError, Origin
 from checker.sources.files import FileJobs, FileToRead, display_path, read_one
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
     from checker.evaluate import Evaluator
+    from checker.model import Rule
     from checker.pipeline import Configuration
 
 # Below this many files per worker, forking costs more than it saves.
@@ -83,7 +81,7 @@ def results(configuration: Configuration, jobs: FileJobs, workers: int) -> Itera
                 except BrokenProcessPool:
                     yield from _in_this_process(batch)
                     continue
-                yield from _Unpickler(io.BytesIO(payload), rules).load()
+                yield from _loads(payload, rules)
 
         yield from jobs.each(read, lambda error: JobResult(None, error))
     except BaseException:
@@ -136,6 +134,8 @@ _EVALUATOR: Evaluator | None = None
 
 
 def _start_worker(parent: int) -> None:
+    import signal
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # A parent killed outright (SIGKILL) cannot stop its workers: have the kernel do it.
@@ -166,9 +166,7 @@ def _evaluate_batch(batch: list[FileToRead]) -> bytes:
     evaluator = _evaluator(configuration)
     shared: dict[Any, Any] = {}  # equal strings stored once in the batch's message
     found = [_evaluate_file(evaluator, configuration, file, shared) for file in batch]
-    buffer = io.BytesIO()
-    _Pickler(buffer, [compiled.rule for compiled in configuration.policy.compiled]).dump(found)
-    return buffer.getvalue()
+    return _dumps(found, [compiled.rule for compiled in configuration.policy.compiled])
 
 
 def _evaluate_file(
@@ -185,28 +183,39 @@ def _evaluate_file(
     return [compact(result, configuration.reported, shared) for result in evaluator.results(items)]
 
 
-class _Pickler(pickle.Pickler):
-    """Rules travel as their positions in the policy (every finding names one), and the
-    compact jobs' shared empty line map as a name: both are the parent's own objects."""
+def _dumps(found: list[FileResults], rules: list[Rule]) -> bytes:
+    """The results pickled with the rules as their positions in the policy (every finding
+    names one) and the compact jobs' shared empty line map as a name: in the parent, both
+    become its own objects again (``_loads``)."""
+    import io
+    import pickle
 
-    def __init__(self, file: io.BytesIO, rules: list[Rule]) -> None:
-        super().__init__(file, pickle.HIGHEST_PROTOCOL)
-        self._rules = {id(rule): index for index, rule in enumerate(rules)}
+    from checker.model import NO_LINES, Rule
 
-    def persistent_id(self, obj: Any) -> Any:
-        if obj is NO_LINES:
-            return "lines"
-        if isinstance(obj, Rule):
-            return self._rules.get(id(obj))
-        return None
+    positions = {id(rule): index for index, rule in enumerate(rules)}
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj: Any) -> Any:
+            if obj is NO_LINES:
+                return "lines"
+            if isinstance(obj, Rule):
+                return positions.get(id(obj))
+            return None
+
+    buffer = io.BytesIO()
+    Pickler(buffer, pickle.HIGHEST_PROTOCOL).dump(found)
+    return buffer.getvalue()
 
 
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, file: io.BytesIO, rules: list[Rule]) -> None:
-        super().__init__(file)
-        self._rules = rules
+def _loads(payload: bytes, rules: list[Rule]) -> list[FileResults]:
+    import io
+    import pickle
 
-    def persistent_load(self, pid: Any) -> Any:
-        if pid == "lines":
-            return NO_LINES
-        return self._rules[pid]
+    from checker.model import NO_LINES
+
+    class Unpickler(pickle.Unpickler):
+        def persistent_load(self, pid: Any) -> Any:
+            return NO_LINES if pid == "lines" else rules[pid]
+
+    found: list[FileResults] = Unpickler(io.BytesIO(payload)).load()
+    return found

@@ -112,7 +112,6 @@ def run(
     before the report is built. Jobs read from files (``files.iter_paths``) are evaluated by
     ``workers`` processes; None chooses from the number of files (checker/parallel.py).
     """
-    from checker import parallel
     from checker.evaluate import Evaluator
     from checker.sources.files import FileJobs
     from checker.waivers import apply_baseline, apply_waivers
@@ -124,14 +123,17 @@ def run(
         from checker.enrich import needs
 
         items = enrich(list(jobs), needs(policy))
+    evaluated: list[JobResult] | None = None
     # One job at a time when ``jobs`` is lazy (files.iter_paths): each is evaluated and then
     # kept only as the reports need it, so that memory does not grow with whole documents.
-    if enrich is None and isinstance(jobs, FileJobs):
+    if isinstance(jobs, FileJobs) and enrich is None and workers != 1 and len(jobs.files()) > 1:
+        from checker import parallel
+
         workers = parallel.choose_workers(len(jobs.files()), workers)
-    if isinstance(jobs, FileJobs) and enrich is None and workers is not None and workers > 1:
-        # Many files: read and evaluated by several processes, the results in the same order.
-        evaluated = list(parallel.results(configuration, jobs, workers))
-    else:
+        if workers > 1:
+            # Many files: read and evaluated by several processes, the results in their order.
+            evaluated = list(parallel.results(configuration, jobs, workers))
+    if evaluated is None:
         shared: dict[Any, Any] = {}
         evaluated = [
             compact(result, configuration.reported, shared)

@@ -14,12 +14,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from helpers.cli import EXAMPLES, interruptible, report, run
 
 from checker import parallel, pipeline
 from checker.model import Report
 from checker.reports import FORMATS, RenderOptions
 from checker.sources import files
-from helpers.cli import EXAMPLES, interruptible, report, run
 
 PACKS = ("builtin:baseline", "builtin:promotion", "builtin:cost")
 JOB = {
@@ -171,11 +171,10 @@ def test_the_option_reaches_the_run_and_is_refused_with_deep(tmp_path: Path) -> 
     )
 
 
-@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
-def test_a_signal_stops_the_workers_too(tmp_path: Path, signal_number: signal.Signals) -> None:
+def _start_slow_check(tmp_path: Path) -> tuple[subprocess.Popen[str], list[int], Path]:
+    """A check of enough files to last seconds on two workers, and the workers' pids."""
     root = tmp_path / "jobs"
     root.mkdir()
-    # Enough files that the run lasts seconds, on several workers.
     big = [dict(JOB, jobName=f"j{index}") for index in range(400)]
     for index in range(60):
         (root / f"jobs-{index:02d}.json").write_text(json.dumps(big))
@@ -193,7 +192,15 @@ def test_a_signal_stops_the_workers_too(tmp_path: Path, signal_number: signal.Si
     while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
         workers = _children(process.pid)
         time.sleep(0.05)
-    assert len(workers) >= 2, "the run did not start its workers"
+    if len(workers) < 2:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail("the run did not start its workers")
+    return process, workers, out
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+def test_a_signal_stops_the_workers_too(tmp_path: Path, signal_number: signal.Signals) -> None:
+    process, workers, out = _start_slow_check(tmp_path)
 
     # Ctrl-C reaches the whole process group; TERM (a CI runner, kill) the parent alone.
     if signal_number == signal.SIGINT:
@@ -210,10 +217,24 @@ def test_a_signal_stops_the_workers_too(tmp_path: Path, signal_number: signal.Si
     word = "interrupted" if signal_number == signal.SIGINT else "terminated"
     assert stderr == f"bedrock-checker: {word}\n"
     assert not out.exists()
+    assert _all_gone(workers), "a worker outlived the run"
+
+
+def test_workers_die_with_a_parent_killed_outright(tmp_path: Path) -> None:
+    process, workers, out = _start_slow_check(tmp_path)
+
+    process.kill()  # SIGKILL: the parent can stop nothing
+    process.communicate(timeout=10)
+
+    assert _all_gone(workers), "a worker outlived its parent"
+    assert not out.exists()
+
+
+def _all_gone(pids: list[int]) -> bool:
     deadline = time.monotonic() + 5
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(_alive(pid) for pid in workers), "a worker outlived the run"
+    return not any(_alive(pid) for pid in pids)
 
 
 def _children(pid: int) -> list[int]:

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from helpers.fuzz import POLICY, job_documents, set_path
+from helpers.jobs import GOOD_JOB
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,8 +15,6 @@ from checker.evaluate import _validate
 from checker.model import Job
 from checker.precheck import compile_schema
 from checker.sources.files import read_bytes
-from helpers.fuzz import POLICY, job_documents, set_path
-from helpers.jobs import GOOD_JOB
 
 PRECHECKED = [compiled for compiled in POLICY.compiled if compiled.precheck is not None]
 # S3 locations that overlap, nest, differ, hold placeholders or are not locations at all.
