@@ -64,12 +64,12 @@ class _PathsCommand(click.Command):
 )
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, 64),
     default=None,
     metavar="N",
-    help="Processes that read and evaluate the files. Default: one per 200 files, at most one "
-    "per CPU and 8 (fewer than 400 files: this process alone). The report is the same "
-    "whatever N is. Not with --deep, which reads every job first.",
+    help="Processes (1 to 64) that read and evaluate the files. Default: one per 200 files, "
+    "at most one per CPU and 8 (fewer than 400 files: this process alone). The report is the "
+    "same whatever N is. Not with --deep, which reads every job first.",
 )
 @deep_option
 @deep_aws_options
