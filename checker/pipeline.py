@@ -18,17 +18,15 @@ from typing import TYPE_CHECKING, Any
 from checker.model import (
     DEFAULT_POLICIES,
     REPORTED_PATHS,
-    AuditScope,
     Job,
     JobResult,
     LoadError,
     Report,
     Severity,
-    Shard,
-    Waiver,
 )
 
 if TYPE_CHECKING:
+    from checker.model import AuditScope, Shard, Waiver
     from checker.policy import Policy
 
 Item = Job | LoadError

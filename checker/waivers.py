@@ -14,24 +14,18 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cerberus import Validator
 
 from checker.errors import CheckerError
 from checker.file_kinds import wrong_kind
-from checker.model import (
-    Finding,
-    FindingStatus,
-    JobResult,
-    Origin,
-    Report,
-    Suppression,
-    Waiver,
-    WaiverStatus,
-    fingerprint,
-)
+from checker.model import Finding, FindingStatus, JobResult, Origin, Report, fingerprint
 from checker.policy import read_checked_yaml
+
+if TYPE_CHECKING:
+    # Imported where they are made: a run without waivers or a baseline does without them.
+    from checker.model_waivers import Waiver, WaiverStatus
 
 _GLOBS = {"type": "list", "schema": {"type": "string", "empty": False}}
 _WAIVERS_SCHEMA: dict[str, Any] = {
@@ -70,6 +64,8 @@ def load_waivers(paths: Iterable[str]) -> tuple[Waiver, ...]:
     """Read and validate waiver files; any problem is a CheckerError naming file and line."""
     waivers: list[Waiver] = []
     for shown in paths:
+        from checker.model_waivers import Waiver
+
         data, lines = read_checked_yaml(Path(shown), shown, "waivers", _waivers_validator())
         for index, raw in enumerate(data["waivers"]):
             line = lines.get(f"waivers.{index}", 1)
@@ -143,11 +139,17 @@ def apply_waivers(
                     if waiver.expires < today or not waiver_matches(waiver, result, finding):
                         continue
                     matched[index] += 1
+                    from checker.model_waivers import Suppression
+
                     suppression = Suppression("waiver", waiver_note(waiver), waiver)
                     finding = dataclasses.replace(finding, suppression=suppression)
                     break
             findings.append(finding)
         out.append(dataclasses.replace(result, findings=tuple(findings)))
+    if not waivers:
+        return out, ()
+    from checker.model_waivers import WaiverStatus
+
     statuses = tuple(
         WaiverStatus(
             waiver,
@@ -203,6 +205,8 @@ def apply_baseline(results: Sequence[JobResult], known: set[str]) -> tuple[list[
                 key = fingerprint(result, finding)
                 if key in known:
                     seen.add(key)
+                    from checker.model_waivers import Suppression
+
                     suppression = Suppression("baseline", "accepted in the baseline")
                     finding = dataclasses.replace(finding, suppression=suppression)
             findings.append(finding)
