@@ -11,8 +11,9 @@ import yaml
 from helpers.paths import REPO
 
 from checker import packs
+from checker.controls import summarize
 from checker.errors import CheckerError
-from checker.frameworks import FRAMEWORKS, control_problem, natural_key, rule_controls, summarize
+from checker.frameworks import FRAMEWORKS, control_problem, natural_key, rule_controls
 from checker.model import (
     Finding,
     FindingStatus,

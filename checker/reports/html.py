@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from checker import __version__
-from checker.frameworks import ControlSummary, summarize
+from checker.controls import ControlSummary, summarize
 from checker.model import Finding, FindingStatus, JobResult, Outcome, Report, Rule
 from checker.reports.html_assets import CONTENT_SECURITY_POLICY, SCRIPT, STYLE
 from checker.reports.options import RenderOptions

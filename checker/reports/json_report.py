@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from checker import __version__
-from checker.frameworks import summarize
+from checker.controls import summarize
 from checker.model import Finding, JobResult, Origin, Report, Rule, WaiverStatus, fingerprint
 from checker.reports.options import EVIDENCE_FIELDS, RenderOptions
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from checker.frameworks import ControlSummary, summarize
+from checker.controls import ControlSummary, summarize
 from checker.model import FindingStatus, JobResult, Report
 from checker.reports.accounts import account_rows
 from checker.reports.escape import markdown_code, markdown_text

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from checker import __version__
-from checker.frameworks import summarize
+from checker.controls import summarize
 from checker.model import (
     Finding,
     FindingStatus,

@@ -6,11 +6,15 @@ characters escaped), and no line may start a GitHub workflow command (``no_comma
 
 from __future__ import annotations
 
-from checker.frameworks import ControlSummary, summarize
+from typing import TYPE_CHECKING
+
 from checker.model import FindingStatus, JobResult, Outcome, Report
 from checker.reports.escape import no_commands, printable
 from checker.reports.options import RenderOptions
 from checker.wording import counted
+
+if TYPE_CHECKING:
+    from checker.controls import ControlSummary
 
 _COLORS = {
     "error": "31",
@@ -191,6 +195,8 @@ def render(report: Report, options: RenderOptions) -> str:
         lines.extend(_job_lines(result, color))
     if options.framework:
         lines.append("")
+        from checker.controls import summarize  # only with --framework
+
         lines.extend(control_lines(summarize(report, options.framework), color))
     lines.extend(_paint(w, "warning", color) for w in waiver_warnings(report))
     lines.extend(account_lines(report))

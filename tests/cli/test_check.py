@@ -152,6 +152,7 @@ def test_a_one_job_check_imports_only_what_it_needs(write_file) -> None:
     unused += ("checker.reports.accounts", "checker.shards")  # an audit's table of accounts
     unused += ("yaml", "checker.yaml_parsing")  # built-in packs are read from their parsed JSON
     unused += ("checker.model_waivers", "checker.model_audits")  # no waivers, no audit
+    unused += ("checker.controls",)  # no --framework
     code = (
         "import sys; from checker.cli import main; sys.argv = ['bedrock-checker', 'check', "
         f"{str(job)!r}]\ntry:\n    main()\nexcept SystemExit:\n    pass\n"

@@ -8,7 +8,7 @@ from typing import Any
 
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from checker.frameworks import summarize
+from checker.controls import summarize
 from checker.model import FindingStatus, Report, Severity, job_identity
 from checker.reports import (
     FORMATS,

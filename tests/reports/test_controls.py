@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 from helpers.reports import REPO, example_report, schemas_dir
 
-from checker.frameworks import summarize
+from checker.controls import summarize
 from checker.model import Report
 from checker.reports import FORMATS, RenderOptions
 

@@ -12,7 +12,7 @@ import pytest
 from helpers.html_page import Page
 from helpers.reports import EXAMPLES, example_report
 
-from checker.frameworks import summarize
+from checker.controls import summarize
 from checker.model import Job, JobResult, LoadError, Origin, Report
 from checker.policy import load_policy
 from checker.reports import FORMATS, RenderOptions
