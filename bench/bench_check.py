@@ -523,7 +523,7 @@ def _passes_baseline(job: dict[str, Any]) -> bool:
 
 @dataclass
 class Throughput:
-    load: float
+    load: float  # 0 with workers: the workers read the files, timed with evaluate
     policy: float
     evaluate: float
     render: float
@@ -531,6 +531,8 @@ class Throughput:
     rules: int
     summary: dict[str, Any]
     report_bytes: int
+    workers: int  # processes that read and evaluated the files; 1: this process alone
+    files: int | None  # files to read, as the checker counts them (None: not counted)
 
     @property
     def total(self) -> float:
@@ -552,22 +554,41 @@ def _timed(items: Iterable[Any], spent: list[float]) -> Iterator[Any]:
         yield item
 
 
-def run_check(root: Path) -> Throughput:
+def run_check(root: Path, workers: int | None = None) -> Throughput:
     """The `check` pipeline, as cli.check wires it: policies loaded, then each file read and its
-    jobs evaluated (one file at a time where the checker reads lazily), then the JSON report.
-    Reading is timed apart from evaluation by timing the reads inside the pipeline."""
+    jobs evaluated, then the JSON report. ``workers`` is check's --workers (None: chosen from
+    the files, as check chooses).
+
+    On worker processes (a checker with checker.parallel, and more than one worker chosen)
+    the workers read and evaluate, so reading is timed together with evaluation. In this
+    process alone, reading is timed apart by timing the reads inside the pipeline; an older
+    checker (bench/run --compare) always runs that way."""
     clock = time.perf_counter
     start = clock()
     configuration = pipeline.configure(PACKS)
     compiled = clock()
     skipped: list[str] = []
     spent = [0.0]
-    if hasattr(files, "iter_paths"):
-        items: Iterable[Any] = files.iter_paths([str(root)], skipped=skipped)
-    else:  # a checker that reads every file first (bench/run --compare with an older ref)
+    chosen, counted = 1, None
+    if hasattr(files, "FileJobs"):  # the files' work can be shared out among processes
+        from checker import parallel
+
+        jobs = files.iter_paths([str(root)], skipped=skipped)
+        counted = len(jobs.files())  # walks the tree once; the pipeline reuses the walk
+        chosen = parallel.choose_workers(counted, workers)
+        if chosen > 1:
+            # The FileJobs object itself: pipeline.run shares out only that, not a wrapper.
+            report = pipeline.run(configuration, jobs, skipped=skipped, workers=chosen)
+        else:
+            spent[0] = clock() - compiled
+            report = pipeline.run(configuration, _timed(jobs, spent), skipped=skipped)
+    elif hasattr(files, "iter_paths"):  # read lazily, in this process
+        items = files.iter_paths([str(root)], skipped=skipped)
+        report = pipeline.run(configuration, _timed(items, spent), skipped=skipped)
+    else:  # a checker that reads every file first
         scan = files.read_paths([str(root)])
-        spent[0], items, skipped = clock() - compiled, scan.items, scan.skipped
-    report = pipeline.run(configuration, _timed(items, spent), skipped=skipped)
+        spent[0], skipped = clock() - compiled, scan.skipped
+        report = pipeline.run(configuration, scan.items, skipped=skipped)
     evaluated = clock()
     report_bytes = 0
     if hasattr(json_report, "chunks"):  # piece by piece, as the CLI writes the report's file
@@ -585,15 +606,18 @@ def run_check(root: Path) -> Throughput:
         rules=len(report.rules),
         summary=report.summary(),
         report_bytes=report_bytes,
+        workers=chosen,
+        files=counted,
     )
 
 
-def traced_peak(root: Path) -> int:
-    """Peak bytes allocated by Python during one more run of the pipeline, under tracemalloc."""
+def traced_peak(root: Path, workers: int | None) -> int:
+    """Peak bytes allocated by Python during one more run of the pipeline, under tracemalloc
+    (in this process only: worker processes are not traced)."""
     gc.collect()
     tracemalloc.start()
     try:
-        run_check(root)
+        run_check(root, workers)
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -621,25 +645,98 @@ finally:
 """
 
 
-def command_run(root: Path) -> tuple[float, int, int] | None:
-    """Wall time, peak RSS (bytes) and exit code of `check` on the whole tree as a new process,
-    with the three packs and the JSON report written to a file, as a user runs it. None where
-    /proc is missing (the peak is read from /proc/self/status)."""
+@dataclass
+class CommandRun:
+    seconds: float
+    rss_bytes: int  # the check process's own peak resident set (VmHWM)
+    pss_bytes: int | None  # the highest sampled PSS of it and its descendants, if measured
+    processes: int  # the most processes of its tree seen in one sample (0: not sampled)
+    exit_code: int
+
+
+def command_run(root: Path, workers: int | None) -> CommandRun | None:
+    """`check` on the whole tree as a new process, with the three packs and the JSON report
+    written to a file, as a user runs it (``workers``: its --workers). None where /proc is
+    missing (the peak is read from /proc/self/status)."""
     if not Path("/proc/self/status").exists():
         return None
-    with tempfile.TemporaryDirectory(prefix="bedrock-checker-bench-report-") as folder:
-        peak_file = Path(folder) / "peak"
+    with tempfile.TemporaryDirectory(prefix="bedrock-checker-bench-report-") as name:
+        folder = Path(name)
+        peak_file = folder / "peak"
         command = [sys.executable, "-c", _PEAK_WRAPPER, str(peak_file), "check", str(root)]
         command += [arg for pack in PACKS for arg in ("--policy", pack)]
-        command += ["--format", "json", "-o", str(Path(folder) / "report.json")]
-        start = time.perf_counter()
-        done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        elapsed = time.perf_counter() - start
-        if done.returncode not in (0, 1):
-            message = done.stderr.decode(errors="replace").strip()[-300:]
-            raise SystemExit(f"check exited {done.returncode}: {message}")
+        command += ["--format", "json", "-o", str(folder / "report.json")]
+        command += [] if workers is None else ["--workers", str(workers)]
+        with open(folder / "stderr", "w+b") as errors:  # a file: a full pipe would block check
+            start = time.perf_counter()
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+            pss, processes = sampled_peak_pss(process)
+            elapsed = time.perf_counter() - start
+            if process.returncode not in (0, 1):
+                errors.seek(0)
+                message = errors.read().decode(errors="replace").strip()[-300:]
+                raise SystemExit(f"check exited {process.returncode}: {message}")
         peak = int(peak_file.read_text(encoding="ascii")) * 1024
-    return elapsed, peak, done.returncode
+    return CommandRun(elapsed, peak, pss, processes, process.returncode)
+
+
+PSS_INTERVAL = 0.02  # seconds between two samples of the process tree's memory
+
+
+def sampled_peak_pss(process: subprocess.Popen[bytes]) -> tuple[int | None, int]:
+    """Wait for ``process``; meanwhile, every PSS_INTERVAL, add up the proportional set size
+    (Pss in /proc/PID/smaps_rollup) of it and all its descendants. Returns the highest sum
+    and the most processes seen in one sample; (None, 0) where smaps_rollup is missing.
+
+    PSS divides each page among the processes that map it, so the pages that forked workers
+    still share with their parent are counted once, as the machine holds them."""
+    if not Path(f"/proc/{os.getpid()}/smaps_rollup").exists():  # Linux before 4.14, or no /proc
+        process.wait()
+        return None, 0
+    peak, most = 0, 0
+    while True:
+        try:
+            process.wait(timeout=PSS_INTERVAL)
+            return peak, most
+        except subprocess.TimeoutExpired:
+            pass
+        tree = _process_tree(process.pid)
+        sizes = [size for size in map(_pss_bytes, tree) if size is not None]
+        peak, most = max(peak, sum(sizes)), max(most, len(sizes))
+
+
+def _process_tree(root: int) -> list[int]:
+    """``root`` and all its descendants, from the parent of every process in /proc."""
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            stat = Path("/proc", name, "stat").read_bytes()
+        except OSError:  # gone since the listing
+            continue
+        # "PID (COMMAND) STATE PPID ...": the command may hold spaces and parentheses.
+        parent = int(stat[stat.rfind(b")") + 2 :].split()[1])
+        children.setdefault(parent, []).append(int(name))
+    found, waiting = [], [root]
+    while waiting:
+        pid = waiting.pop()
+        found.append(pid)
+        waiting.extend(children.get(pid, ()))
+    return found
+
+
+def _pss_bytes(pid: int) -> int | None:
+    """The process's proportional set size, or None when it is gone (or has exited: an
+    unreaped process maps nothing)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024  # kB
+    except OSError:
+        return None
+    return None
 
 
 def alternating_seconds(
@@ -678,6 +775,58 @@ def _verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
+def _workers_line(figures: Throughput, requested: int | None) -> str:
+    """How many processes read and evaluated the files, and how that count was chosen."""
+    if figures.files is None:
+        return "workers: none (this checker reads and evaluates in one process)"
+    how = (
+        f"--workers {requested}"
+        if requested is not None
+        else "chosen as check chooses: one per 200 files, at most one per CPU and 8"
+    )
+    from checker import parallel
+
+    where = "" if figures.workers > 1 else ", in this process"
+    return (
+        f"workers: {figures.workers} for {figures.files:,} files ({how}; "
+        f"{parallel.available_cpus()} CPUs available){where}"
+    )
+
+
+def _command_rows(command: CommandRun | None, target: str | None) -> list[tuple[str, str, str]]:
+    """The check command's rows: the main process's peak, and the whole process tree's."""
+    if command is None:
+        return [("check command: peak RSS, main process (VmHWM)", "skipped", "")]
+    limit = TARGET_RSS_MIB * 1024 * 1024
+    rows = [
+        (
+            "check command: peak RSS, main process (VmHWM)",
+            _mib(command.rss_bytes),
+            f"{command.seconds:.2f} s, exit {command.exit_code}"
+            + (f"  {target}{_verdict(command.rss_bytes < limit)}" if target else ""),
+        )
+    ]
+    if command.pss_bytes is None:
+        rows.append(
+            (
+                "check command: peak memory, all processes (PSS, sampled)",
+                "unavailable",
+                "no /proc/PID/smaps_rollup here",
+            )
+        )
+    else:
+        rows.append(
+            (
+                "check command: peak memory, all processes (PSS, sampled)",
+                _mib(command.pss_bytes),
+                f"every {PSS_INTERVAL * 1000:.0f} ms; at most {command.processes} "
+                + ("process" if command.processes == 1 else "processes")
+                + (f"  {target}{_verdict(command.pss_bytes < limit)}" if target else ""),
+            )
+        )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=10_000, help="jobs to generate (default 10000)")
@@ -702,9 +851,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--generate-only", action="store_true", help="with --reuse: generate the jobs and exit"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="processes (1 to 64) that read and evaluate the files, as check's --workers (default: "
+        "chosen from the files, as check chooses; 1: this process alone)",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE (bench/run)")
     args = parser.parse_args(argv)
     count = 1_000 if args.quick else args.jobs
+    if args.workers is not None and not 1 <= args.workers <= 64:
+        parser.error("--workers: 1 to 64, as check takes it")
+    if args.workers is not None and not hasattr(files, "FileJobs"):
+        progress("this checker reads and evaluates in one process: --workers is left out")
+        args.workers = None
 
     if args.reuse:
         root = Path(args.reuse)
@@ -733,16 +894,16 @@ def main(argv: list[str] | None = None) -> int:
 
         progress("timing the check pipeline")
         rss_before = max_rss_bytes()
-        figures = run_check(root)
+        figures = run_check(root, args.workers)
         rss_after = max_rss_bytes()
         command = None
         if not args.skip_command:
             progress("the check command on the whole tree, as a new process")
-            command = command_run(root)
+            command = command_run(root, args.workers)
         peak = None
         if not args.skip_traced:
             progress("measuring peak memory: the pipeline again, under tracemalloc (slower)")
-            peak = traced_peak(root)
+            peak = traced_peak(root, args.workers)
 
         assert tree.sample_job is not None, "the generator wrote no single-job file"
         check_cmd = [
@@ -778,16 +939,34 @@ def main(argv: list[str] | None = None) -> int:
     runs = ", ".join(f"{t:.3f}" for t in cold_runs)
     floor_times = ", ".join(f"{t:.3f}" for t in floor_runs)
     print(f"cold start runs (s): check {runs} (exit {cold_code}); import floor {floor_times}")
+    print(_workers_line(figures, args.workers))
     print()
 
     target_total = TARGET_SECONDS_PER_10K * figures.jobs / 10_000
     rate = figures.jobs / figures.total
     target_rate = 10_000 / TARGET_SECONDS_PER_10K
     ratio = cold / floor
+    pooled = figures.workers > 1
+    this_process = "this process only, not its workers" if pooled else ""
+    at_target = figures.jobs >= RSS_TARGET_JOBS
+    rss_target = f"< {TARGET_RSS_MIB} MiB at {RSS_TARGET_JOBS:,} jobs  "
+    if pooled:
+        stages = [
+            ("policy load (3 packs)", f"{figures.policy:.3f} s", ""),
+            (
+                f"read, normalise, evaluate ({figures.workers} workers)",
+                f"{figures.evaluate:.2f} s",
+                "",
+            ),
+        ]
+    else:
+        stages = [
+            ("load (read + normalise)", f"{figures.load:.2f} s", ""),
+            ("policy load (3 packs)", f"{figures.policy:.3f} s", ""),
+            ("evaluate", f"{figures.evaluate:.2f} s", ""),
+        ]
     rows = [
-        ("load (read + normalise)", f"{figures.load:.2f} s", ""),
-        ("policy load (3 packs)", f"{figures.policy:.3f} s", ""),
-        ("evaluate", f"{figures.evaluate:.2f} s", ""),
+        *stages,
         ("render (JSON)", f"{figures.render:.2f} s", ""),
         (
             f"total, {figures.jobs:,} jobs",
@@ -799,31 +978,23 @@ def main(argv: list[str] | None = None) -> int:
             f"{rate:,.0f} jobs/s",
             f">= {target_rate:,.0f} jobs/s  {_verdict(rate >= target_rate)}",
         ),
-        ("peak traced memory (tracemalloc)", "skipped" if peak is None else _mib(peak), ""),
+        (
+            "peak traced memory (tracemalloc)",
+            "skipped" if peak is None else _mib(peak),
+            "" if peak is None else this_process,
+        ),
         (
             "peak RSS (ru_maxrss)",
             _mib(rss_after),
             f"(before the run: {_mib(rss_before)})"
+            + (f"; {this_process}" if pooled else "")
             + (
-                f"  < {TARGET_RSS_MIB} MiB at {RSS_TARGET_JOBS:,} jobs  "
-                + _verdict(rss_after < TARGET_RSS_MIB * 1024 * 1024)
-                if figures.jobs >= RSS_TARGET_JOBS
+                f"  {rss_target}{_verdict(rss_after < TARGET_RSS_MIB * 1024 * 1024)}"
+                if at_target
                 else ""
             ),
         ),
-        (
-            "check command: peak RSS",
-            "skipped" if command is None else _mib(command[1]),
-            ""
-            if command is None
-            else f"{command[0]:.2f} s, exit {command[2]}"
-            + (
-                f"  < {TARGET_RSS_MIB} MiB at {RSS_TARGET_JOBS:,} jobs  "
-                + _verdict(command[1] < TARGET_RSS_MIB * 1024 * 1024)
-                if figures.jobs >= RSS_TARGET_JOBS
-                else ""
-            ),
-        ),
+        *_command_rows(command, rss_target if at_target else None),
         ("cold start: check one job", f"{cold:.3f} s", f"median of {len(cold_runs)}"),
         ("import click, yaml, cerberus", f"{floor:.3f} s", f"median of {len(floor_runs)}"),
         (
@@ -861,8 +1032,10 @@ def main(argv: list[str] | None = None) -> int:
             "jobs_per_second": rate,
             "peak_traced_bytes": peak or 0,
             "peak_rss_bytes": rss_after,
-            "command_seconds": command[0] if command else 0,
-            "command_rss_bytes": command[1] if command else 0,
+            "workers": figures.workers,
+            "command_seconds": command.seconds if command else 0,
+            "command_rss_bytes": command.rss_bytes if command else 0,
+            "command_pss_bytes": (command.pss_bytes or 0) if command else 0,
             "cold_seconds": cold,
             "floor_seconds": floor,
             "cold_ratio": ratio,
