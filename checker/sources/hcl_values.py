@@ -128,7 +128,10 @@ class _Reader:
         if kind == "string":
             return text[1:-1]
         if kind == "number":
-            return float(text) if "." in text else int(text)
+            try:
+                return float(text) if "." in text else int(text)
+            except ValueError:  # digits beyond Python's limit for int(): python-hcl2 decides
+                raise _Unsupported from None
         if kind == "reference":
             return _KEYWORDS[text] if text in _KEYWORDS else "${" + text + "}"
         if text == "[":

@@ -16,7 +16,9 @@ from helpers.paths import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from checker.model import LoadError
 from checker.sources import hcl_text, terraform
+from checker.sources.files import read_bytes
 from checker.sources.hcl_values import resource_attributes
 
 OPTIONS = SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
@@ -206,3 +208,14 @@ def test_the_terraform_source_reads_blocks_with_the_reader() -> None:
         "vpc_config": [{"subnet_ids": []}],
     }
     assert lines["vpc_config.0.subnet_ids"] == 5
+
+
+def test_a_number_beyond_pythons_int_limit_is_an_error_result_not_a_traceback() -> None:
+    digits = "9" * 4400  # int() refuses more than 4,300 digits
+    text = f'resource "aws_bedrock_custom_model" "m" {{\n  hyperparameters = {{\n    epochCount = {digits}\n  }}\n}}\n'
+
+    [error] = read_bytes(text.encode(), "m.tf", explicit=True, suffix=".tf") or []
+
+    assert isinstance(error, LoadError)
+    assert error.origin.path == "m.tf"
+    assert error.message.startswith("invalid Terraform: Exceeds the limit (4300 digits)")
