@@ -212,7 +212,10 @@ def test_the_terraform_source_reads_blocks_with_the_reader() -> None:
 
 def test_a_number_beyond_pythons_int_limit_is_an_error_result_not_a_traceback() -> None:
     digits = "9" * 4400  # int() refuses more than 4,300 digits
-    text = f'resource "aws_bedrock_custom_model" "m" {{\n  hyperparameters = {{\n    epochCount = {digits}\n  }}\n}}\n'
+    text = (
+        'resource "aws_bedrock_custom_model" "m" {\n'
+        f"  hyperparameters = {{\n    epochCount = {digits}\n  }}\n}}\n"
+    )
 
     [error] = read_bytes(text.encode(), "m.tf", explicit=True, suffix=".tf") or []
 
