@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Threads for --deep's reads and for opening an audit's accounts when --max-concurrency is not
+# given; a scan's job fetches choose their own (checker/aws/concurrency.py).
 DEFAULT_CONCURRENCY = 16
+# Bounds of a scan's own choice of calls in flight; the upper one is also the size of each
+# client's connection pool.
+AUTO_MIN = 4
+AUTO_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,7 @@ class Connection:
     assume_roles: tuple[str, ...] = ()
     retry_mode: str | None = None
     max_attempts: int | None = None
-    max_concurrency: int = DEFAULT_CONCURRENCY
+    max_concurrency: int | None = None  # None: chosen from the work (see DEFAULT_CONCURRENCY)
     external_id: str | None = None  # sts:ExternalId for every role assumed
     # Not an option: `get` and `show` set it from the profile's cli_timestamp_format.
     wire_timestamps: bool = False

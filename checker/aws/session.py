@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker import __version__
-from checker.aws.connection import Connection
+from checker.aws.connection import AUTO_MAX, Connection
 from checker.aws.errors import scope_message
 from checker.errors import CheckerError
 from checker.model import LoadError, Origin
@@ -140,7 +140,7 @@ def client_config(connection: Connection, session: Any, region: str | None) -> A
         "region_name": region,
         "retries": retries,
         # One pooled connection per worker, so that threads never wait for a connection.
-        "max_pool_connections": max(connection.max_concurrency, 10),
+        "max_pool_connections": max(connection.max_concurrency or AUTO_MAX, 10),
         "user_agent_extra": f"bedrock-checker/{__version__}",
     }
     # The AWS CLI's convention: 0 means no timeout.

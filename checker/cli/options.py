@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from checker.aws.connection import DEFAULT_CONCURRENCY
+from checker.aws.connection import AUTO_MAX, AUTO_MIN, DEFAULT_CONCURRENCY
 from checker.errors import CheckerError
 from checker.frameworks import FRAMEWORKS
 from checker.model import DEFAULT_POLICIES
@@ -481,11 +481,11 @@ def aws_option_list(
             click.option(
                 "--max-concurrency",
                 type=click.IntRange(1, 256),
-                default=DEFAULT_CONCURRENCY,
-                show_default=True,
                 metavar="N",
                 help="API calls in flight at once (job fetches, and --deep's resource reads). "
-                "Example: --max-concurrency 8",
+                "Default: for job fetches, chosen from the listing's and the calls' timings "
+                f"({AUTO_MIN} to {AUTO_MAX}, growing while the calls per second rise); "
+                f"{DEFAULT_CONCURRENCY} for --deep. Example: --max-concurrency 8",
             )
         )
     if debug:

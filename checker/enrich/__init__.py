@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from checker import normalize
 from checker.aws import session as aws_session
-from checker.aws.connection import Connection
+from checker.aws.connection import DEFAULT_CONCURRENCY, Connection
 from checker.aws.redact import install_redaction
 from checker.aws.session import STS_FALLBACK_REGION, Target, open_targets
 from checker.enrich import ec2, evaluation, iam, kms, s3
@@ -350,7 +350,8 @@ def enrich(
 ) -> list[Job | LoadError]:
     """Each job (with the boto3 session to read its resources with) with its resources added.
 
-    Jobs are enriched on at most ``connection.max_concurrency`` threads. A job whose enrichment
+    Jobs are enriched on at most ``connection.max_concurrency`` threads (DEFAULT_CONCURRENCY
+    when not given). A job whose enrichment
     fails unexpectedly becomes an error result rather than being lost.
     """
     install_redaction()
@@ -378,7 +379,8 @@ def enrich(
                 if progress is not None:
                     progress(done, len(jobs))
 
-    pool = ThreadPoolExecutor(max_workers=connection.max_concurrency, thread_name_prefix="deep")
+    threads = connection.max_concurrency or DEFAULT_CONCURRENCY
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="deep")
     try:
         futures = [(index, pool.submit(one, job, session)) for index, job, session in jobs]
         for index, future in futures:

@@ -18,7 +18,7 @@ from typing import Any
 
 from checker.aws import organization
 from checker.aws import session as aws_session
-from checker.aws.connection import Connection
+from checker.aws.connection import DEFAULT_CONCURRENCY, Connection
 from checker.aws.errors import scope_message
 from checker.aws.redact import install_redaction
 from checker.aws.session import STS_FALLBACK_REGION, ScopeFailure
@@ -144,7 +144,7 @@ def _open_accounts(
         ]
         return scopes, []
 
-    workers = max(1, min(connection.max_concurrency, len(by_account)))
+    workers = max(1, min(connection.max_concurrency or DEFAULT_CONCURRENCY, len(by_account)))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="audit")
     scopes: list[Scope] = []
     failures: list[ScopeFailure] = []

@@ -21,6 +21,7 @@ from typing import Any
 
 from checker import normalize
 from checker.aws import session as aws_session
+from checker.aws.concurrency import AUTO_MAX, CallLimit
 from checker.aws.connection import DEFAULT_CONCURRENCY, Connection
 from checker.aws.errors import (
     error_code,
@@ -277,6 +278,7 @@ class _Run:
 
     pool: ThreadPoolExecutor
     progress: Progress | None
+    limit: CallLimit
     failures: dict[str, ScopeFailure] = field(default_factory=dict)
     reachable: bool = False
     total: int = 0
@@ -287,7 +289,7 @@ class _Run:
         with self.lock:
             self.total += 1
             self._report()
-        future = self.pool.submit(function, *args)
+        future = self.pool.submit(self.limit.run, function, *args)
         future.add_done_callback(self._finished)
         return future
 
@@ -325,14 +327,15 @@ def collect(
     selection: Selection,
     *,
     with_tags: bool,
-    workers: int = DEFAULT_CONCURRENCY,
+    workers: int | None = None,
     progress: Progress | None = None,
     extra_scopes: Sequence[Scope] = (),
     failures: Sequence[ScopeFailure] = (),
     failed: list[ScopeFailure] | None = None,
     all_or_nothing: bool = True,
 ) -> list[Fetched]:
-    """The selected jobs from these scopes, fetched on at most ``workers`` threads.
+    """The selected jobs from these scopes, at most ``workers`` calls in flight (None: as many
+    as the listing's and the calls' timings ask for, see checker/aws/concurrency.py).
 
     Named jobs and models are looked up in every scope (an ARN: in its own region, and in its
     account when a role of that account was assumed, using ``extra_scopes`` too); otherwise the
@@ -343,9 +346,13 @@ def collect(
     ``all_or_nothing`` (an audit's shard may hold only unreachable scopes), no scope reached is
     not an error either: every scope is an error result.
     """
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bedrock-checker")
+    if workers is None:
+        limit = CallLimit(DEFAULT_CONCURRENCY, AUTO_MAX, adaptive=True)
+    else:
+        limit = CallLimit(workers, workers, adaptive=False)
+    pool = ThreadPoolExecutor(max_workers=limit.cap, thread_name_prefix="bedrock-checker")
     try:
-        run = _Run(pool, progress)
+        run = _Run(pool, progress, limit)
         for failure in failures:
             run.failures.setdefault(failure.label, failure)
         if selection.by_identifier:
@@ -359,6 +366,11 @@ def collect(
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+    if not limit.settled or len(limit.history) > 1:
+        import logging
+
+        chosen = " -> ".join(str(n) for n in limit.history)
+        logging.getLogger(__name__).debug("calls in flight chosen: %s", chosen)
     # Scopes fail in the order their calls end: report them in the order they were given.
     given = {scope.label: index for index, scope in enumerate([*scopes, *extra_scopes])}
     ordered = sorted(run.failures.items(), key=lambda item: given.get(item[0], len(given)))
@@ -399,7 +411,7 @@ def _list_and_submit(
             break
         listed = 0
         try:
-            for summary in _summaries(scope, selection):
+            for summary in _summaries(scope, selection, run.limit):
                 futures.append(run.submit(_fetch_listed, scope, summary, with_tags))
                 listed += 1
                 if remaining is not None:
@@ -421,7 +433,7 @@ def _list_scope(
 
     futures: list[Future[Fetched | _Throttled]] = []
     try:
-        for summary in _summaries(scope, selection):
+        for summary in _summaries(scope, selection, run.limit):
             futures.append(run.submit(_fetch_listed, scope, summary, with_tags))
         run.reachable = True
     except (ClientError, BotoCoreError) as exc:
@@ -430,12 +442,22 @@ def _list_scope(
     return futures
 
 
-def _summaries(scope: Scope, selection: Selection) -> Iterator[Mapping[str, Any]]:
+def _summaries(scope: Scope, selection: Selection, limit: CallLimit) -> Iterator[Mapping[str, Any]]:
+    """Each listed job, page after page; each page's wall and CPU time go to ``limit``."""
+    import time
+
     paginator = scope.client.get_paginator("list_model_customization_jobs")
-    pages = paginator.paginate(
-        **selection.list_filters(), PaginationConfig={"PageSize": selection.page_size}
+    pages = iter(
+        paginator.paginate(
+            **selection.list_filters(), PaginationConfig={"PageSize": selection.page_size}
+        )
     )
-    for page in pages:
+    while True:
+        started, cpu = time.perf_counter(), time.thread_time()
+        page = next(pages, None)
+        if page is None:
+            return
+        limit.listed(time.perf_counter() - started, time.thread_time() - cpu)
         yield from page.get("modelCustomizationJobSummaries") or ()
 
 

@@ -24,7 +24,7 @@ from helpers.aws import (
 
 from checker.aws import redact as aws_redact
 from checker.aws import session as aws_session
-from checker.aws.connection import Connection
+from checker.aws.connection import AUTO_MAX, Connection
 from checker.errors import CheckerError
 from checker.model import Job, LoadError
 from checker.sources import bedrock as bedrock_source
@@ -107,6 +107,23 @@ def test_get_calls_run_in_parallel_within_the_bound(bedrock: Any, wire: Wire) ->
 
     assert len(names(items)) == 12
     assert wire.most_in_flight == 4
+
+
+def test_by_default_the_pool_holds_the_most_calls_the_scan_may_choose(
+    bedrock: Any, wire: Wire
+) -> None:
+    for index in range(12):
+        create_job(bedrock, f"job-{index}")
+    wire.delay = 0.05
+    connection = Connection(regions=("us-east-1",))
+    assert connection.max_concurrency is None  # chosen from the work
+
+    items = bedrock_source.read_jobs(connection, bedrock_source.Selection(), with_tags=False)
+
+    assert len(names(items)) == 12
+    assert 1 <= wire.most_in_flight <= 12
+    config = aws_session.client_config(connection, aws_session.make_session(None), "us-east-1")
+    assert config.max_pool_connections == AUTO_MAX
 
 
 def test_progress_reports_every_job(bedrock: Any) -> None:
