@@ -5,14 +5,15 @@ WSGI middleware that sleeps before every request it serves (the latency is in th
 in the client). Then times:
 
 - `bedrock-checker scan` (the installed console script, as a user runs it): list, fetch every
-  job on the thread pool, evaluate every job against the three built-in packs, write a JSON
-  report;
+  job, evaluate every job against the three built-in packs, write a JSON report; at its
+  default concurrency and with `--max-concurrency N` for each fixed N;
+- a plain threaded boto3 script on N threads, as a new process, for each fixed N;
 - a plain sequential boto3 loop over the same jobs: list every page, then one Get per job.
 
-and prints both times and their ratio.
+and prints the times, the API calls per second and the ratios.
 
     python bench/bench_scan.py                  # 1,000 jobs, 50 ms per request
-    python bench/bench_scan.py --jobs 300 --latency-ms 100 --max-concurrency 32
+    python bench/bench_scan.py --jobs 300 --latency-ms 100 --threads 16,32
 
 A benchmark, not a test: it prints its figures next to the target and always exits 0.
 See bench/README.md.
