@@ -3,9 +3,9 @@
 One process sends at most about 1/CPU calls per second, where CPU is botocore's own time per
 call (the GIL runs one call's Python at a time). To reach that rate while each call waits
 LATENCY for its answer, Little's law asks for LATENCY / CPU calls in flight: many when the
-endpoint is slow, few when botocore's CPU is the limit. The first estimate comes from the
-listing's first page; it is then re-chosen from the Gets' own timings after each window of
-calls, and grows only while the calls per second rise. Nothing here imports boto3.
+endpoint is slow, few when botocore's CPU is the limit. The listing's pages may raise the
+start; the limit is then re-chosen from the Gets' own timings after each window of calls,
+and grows only while the calls per second rise. Nothing here imports boto3.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def calls_in_flight(latency: float, cpu: float, cap: int = AUTO_MAX) -> int:
 class CallLimit:
     """At most ``limit`` calls in flight at once, on a pool of ``cap`` threads.
 
-    With ``adaptive``, the limit starts from the listing's timing (``listed``), then after
+    With ``adaptive``, the listing's timing may raise the start (``listed``), then after
     each window of calls it is re-chosen with ``calls_in_flight`` from the calls' median wall
     and CPU times. It stops growing once a window's calls per second are not at least
     MIN_GAIN higher than before the last increase, or once Little's law asks for no more than
@@ -73,10 +73,12 @@ class CallLimit:
         self._best: tuple[int, float] | None = None  # (limit, calls per second) before growing
 
     def listed(self, wall: float, cpu: float) -> None:
-        """A listing page's timing: the first estimate, until the Gets give their own."""
+        """A listing page's timing: the first estimate, until the Gets give their own. It only
+        raises the start: a page costs more CPU than a Get, so its estimate is low, and a
+        start too low would wait long for the first window when the Gets are slow."""
         with self._condition:
             if not self.settled and self.calls == 0 and self._best is None:
-                self._set(calls_in_flight(wall, cpu, self.cap))
+                self._set(max(self.limit, calls_in_flight(wall, cpu, self.cap)))
 
     def run(self, function: Callable[..., Result], *args: Any) -> Result:
         """``function(*args)`` once fewer than ``limit`` calls are in flight, timed."""
@@ -124,6 +126,8 @@ class CallLimit:
             self._best = (self.limit, rate)
             self._set(min(wanted, 2 * self.limit, self.cap))
         else:
+            if self._best is None:
+                self._set(wanted)  # the first window: fewer suffice (botocore's CPU the limit)
             self.settled = True  # as many as Little's law asks for
 
     def _set(self, limit: int) -> None:

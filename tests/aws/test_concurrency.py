@@ -35,41 +35,46 @@ def auto() -> CallLimit:
     return CallLimit(16, AUTO_MAX, adaptive=True)
 
 
-def test_the_first_listing_page_gives_the_first_estimate() -> None:
+def test_a_listing_page_may_raise_the_start_but_never_lowers_it() -> None:
     limit = auto()
-    limit.listed(0.065, 0.0105)
-    assert limit.limit == 7
-    limit.listed(0.300, 0.0105)  # still no Get answered: the newer page counts
+    limit.listed(0.065, 0.0105)  # asks for 7: a page costs more CPU than a Get
+    assert limit.limit == 16
+    limit.listed(0.300, 0.0105)  # a slow endpoint, still no Get answered
     assert limit.limit == 29
 
 
 def test_it_grows_while_the_calls_per_second_rise() -> None:
     limit = auto()
-    limit.listed(0.065, 0.0105)
-    limit.decide(rate=120.0, wall=0.055, cpu=0.002)  # Little's law asks for 28: double
-    assert (limit.limit, limit.settled) == (14, False)
-    limit.decide(rate=200.0, wall=0.060, cpu=0.002)  # +67%: doubles again (30 asked)
+    limit.decide(rate=120.0, wall=0.055, cpu=0.002)  # Little's law asks for 28
     assert (limit.limit, limit.settled) == (28, False)
-    limit.decide(rate=205.0, wall=0.110, cpu=0.002)  # +2.5%: no more increases
-    assert (limit.limit, limit.settled) == (28, True)
+    limit.decide(rate=200.0, wall=0.110, cpu=0.002)  # +67%: grows to the 55 asked
+    assert (limit.limit, limit.settled) == (55, False)
+    limit.decide(rate=205.0, wall=0.200, cpu=0.002)  # +2.5%: no more increases
+    assert (limit.limit, limit.settled) == (55, True)
     limit.decide(rate=300.0, wall=0.200, cpu=0.002)  # settled: a later window changes nothing
-    assert limit.history == [16, 7, 14, 28]
+    assert limit.history == [16, 28, 55]
+
+
+def test_it_grows_at_most_twofold_per_window_and_up_to_the_cap() -> None:
+    limit = auto()
+    limit.decide(rate=100.0, wall=1.0, cpu=0.001)
+    limit.decide(rate=200.0, wall=1.0, cpu=0.001)
+    assert limit.history == [16, 32, AUTO_MAX]
 
 
 def test_it_stops_when_littles_law_asks_for_no_more() -> None:
     limit = auto()
-    limit.listed(0.065, 0.0105)
     limit.decide(rate=120.0, wall=0.055, cpu=0.002)
-    limit.decide(rate=240.0, wall=0.026, cpu=0.002)  # asks 13 with 14 in flight: enough
-    assert (limit.limit, limit.settled) == (14, True)
+    limit.decide(rate=240.0, wall=0.040, cpu=0.002)  # asks 20 with 28 in flight: enough
+    assert (limit.limit, limit.settled) == (28, True)
 
 
 def test_a_fast_endpoint_keeps_few_calls_in_flight() -> None:
     limit = auto()
-    limit.listed(0.013, 0.010)  # a page costs about as much CPU as it waits
-    assert limit.limit == AUTO_MIN
-    limit.decide(rate=400.0, wall=0.003, cpu=0.0012)
+    limit.listed(0.013, 0.010)
+    limit.decide(rate=400.0, wall=0.003, cpu=0.0012)  # botocore's CPU is the limit
     assert (limit.limit, limit.settled) == (AUTO_MIN, True)
+    assert limit.history == [16, AUTO_MIN]
 
 
 def test_an_explicit_limit_is_never_changed() -> None:
