@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from checker.errors import InputError
 
@@ -25,8 +24,10 @@ MAX_VALUES = 1_000_000
 MAX_INT_DIGITS = 4_300
 
 
-@dataclass(frozen=True)
-class ParsedDocument:
+class ParsedDocument(NamedTuple):
+    """A document with the line of every key. A NamedTuple rather than a frozen dataclass: it
+    is defined at every start, and a dataclass takes its module about 0.4 ms to define."""
+
     data: Any
     lines: dict[str, int]
     line: int = 1  # the line the document starts on
