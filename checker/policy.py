@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from cerberus import SchemaError, Validator
 from cerberus.schema import DefinitionSchema
+from cerberus.validator import DocumentError
 
 from checker import packs
 from checker.errors import CheckerError, InputError
@@ -419,7 +420,7 @@ def _build_validator(schema: dict[str, Any], path: str, where: _PolicyFile) -> J
             "invalid, and nested too deep for the error to be located (look at its innermost "
             "rules)"
         ) from exc
-    except (TypeError, ValueError, AttributeError) as exc:
+    except (TypeError, ValueError, AttributeError, DocumentError) as exc:
         # Cerberus can trip over values of the wrong shape (a list where a name is expected).
         raise CheckerError(
             f"{where.shown}:{_line(where.lines, path)}: {_describe(where.data, path)}"

@@ -245,6 +245,13 @@ def test_unquoted_account_ids_are_a_policy_error_not_a_crash(in_tmp: Path) -> No
     assert message.endswith("must be of string type")
 
 
+def test_a_logical_rule_over_something_else_than_schemas(in_tmp: Path) -> None:
+    name = write(in_tmp, "org.yaml", "rules:\n" + rule_yaml("ORG001", "jobName: {anyof: [x]}"))
+    assert load_error(name) == (
+        "org.yaml:6: rule ORG001: schema: invalid schema: 'x' is not a document, must be a dict"
+    )
+
+
 def test_bad_regex(in_tmp: Path) -> None:
     name = write(
         in_tmp,
