@@ -15,6 +15,7 @@ dies (killed, out of memory) does not lose its files: the parent reads what is l
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -72,10 +73,11 @@ def results(configuration: Configuration, jobs: FileJobs, workers: int) -> Itera
     rules = [compiled.rule for compiled in configuration.policy.compiled]
     pool = _start(configuration, workers)
     try:
-        pending: list[Future[bytes]] = [pool.submit(_evaluate_batch, batch) for batch in batches]
+        pending: deque[Future[bytes]] = deque(pool.submit(_evaluate_batch, b) for b in batches)
 
         def read(_: list[FileToRead]) -> Iterator[FileResults]:
-            for batch, future in zip(batches, pending, strict=True):
+            for batch in batches:
+                future = pending.popleft()  # its message is let go of once read
                 try:
                     payload = future.result()
                 except BrokenProcessPool:
