@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from helpers.cli import EXAMPLES, interruptible, report, run
+from helpers.jobs import SMALL_REQUEST
 
 from checker import parallel, pipeline
 from checker.model import Report
@@ -22,14 +23,7 @@ from checker.reports import FORMATS, RenderOptions
 from checker.sources import files
 
 PACKS = ("builtin:baseline", "builtin:promotion", "builtin:cost")
-JOB = {
-    "jobName": "j",
-    "customModelName": "m",
-    "baseModelIdentifier": "amazon.titan-text-lite-v1:0:4k",
-    "roleArn": "arn:aws:iam::111122223333:role/r",
-    "trainingDataConfig": {"s3Uri": "s3://b/t.jsonl"},
-    "outputDataConfig": {"s3Uri": "s3://b/out/"},
-}
+JOB = SMALL_REQUEST
 pytestmark = pytest.mark.skipif(
     "fork" not in __import__("multiprocessing").get_all_start_methods(),
     reason="worker processes are forked; this platform has no fork",

@@ -8,18 +8,13 @@ import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
+from helpers.jobs import SMALL_REQUEST
+
 from checker import pipeline
 from checker.model import REPORTED_PATHS, Job, LoadError
 from checker.sources.files import iter_paths
 
-JOB = {
-    "jobName": "j",
-    "customModelName": "m",
-    "baseModelIdentifier": "amazon.titan-text-lite-v1:0:4k",
-    "roleArn": "arn:aws:iam::111122223333:role/r",
-    "trainingDataConfig": {"s3Uri": "s3://b/t.jsonl"},
-    "outputDataConfig": {"s3Uri": "s3://b/out/"},
-}
+JOB = SMALL_REQUEST
 
 
 def _tree(tmp_path: Path, count: int) -> Path:

@@ -12,6 +12,16 @@ from checker.policy import Policy, load_policy
 
 KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
+# The smallest create request: a job to every reader, failing the baseline (no key, no VPC).
+SMALL_REQUEST: dict[str, Any] = {
+    "jobName": "j",
+    "customModelName": "m",
+    "baseModelIdentifier": "amazon.titan-text-lite-v1:0:4k",
+    "roleArn": "arn:aws:iam::111122223333:role/r",
+    "trainingDataConfig": {"s3Uri": "s3://b/t.jsonl"},
+    "outputDataConfig": {"s3Uri": "s3://b/out/"},
+}
+
 # A Get response that passes every built-in rule.
 GOOD_JOB: dict[str, Any] = {
     "jobArn": "arn:aws:bedrock:us-east-1:111122223333:model-customization-job/"

@@ -5,20 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from helpers.jobs import SMALL_REQUEST
+
 from checker.evaluate import evaluate
 from checker.model import Report, Severity
 from checker.policy import load_policy
 from checker.reports import RenderOptions, json_report
 from checker.sources.files import read_paths
 
-JOB = {
-    "jobName": "j",
-    "customModelName": "m",
-    "baseModelIdentifier": "amazon.titan-text-lite-v1:0:4k",
-    "roleArn": "arn:aws:iam::111122223333:role/r",
-    "trainingDataConfig": {"s3Uri": "s3://b/t.jsonl"},
-    "outputDataConfig": {"s3Uri": "s3://b/out/"},
-}
+JOB = SMALL_REQUEST
 
 
 def _report(tmp_path: Path, count: int) -> Report:

@@ -11,11 +11,11 @@ import io
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from helpers.bounded import run_bounded
+from helpers.jobs import SMALL_REQUEST
 
 from checker import parsing
 from checker.cli import cli
@@ -23,14 +23,7 @@ from checker.model import Job, LoadError
 from checker.sources import files, terraform
 from checker.sources.files import read_file, read_paths
 
-JOB: dict[str, Any] = {
-    "jobName": "j",
-    "customModelName": "m",
-    "baseModelIdentifier": "amazon.titan-text-lite-v1:0:4k",
-    "roleArn": "arn:aws:iam::111122223333:role/r",
-    "trainingDataConfig": {"s3Uri": "s3://b/t.jsonl"},
-    "outputDataConfig": {"s3Uri": "s3://b/out/"},
-}
+JOB = SMALL_REQUEST
 
 
 def _tf_resource(name: str, body: str = "") -> str:
