@@ -7,7 +7,7 @@ a batch of files at a time, reads them one by one, evaluates their jobs with its
 cache and sends back the compact results (checker.pipeline.compact), which the parent puts
 back in the files' order. The report is the same as one process's, byte for byte.
 
-Only where ``fork`` exists (Linux): a worker must start with the parent's loaded policy.
+Only where ``fork`` exists (not Windows): a worker starts with the parent's loaded policy.
 Workers ignore Ctrl-C and are stopped by the parent, which handles the signals. A worker that
 dies (killed, out of memory) does not lose its files: the parent reads what is left itself.
 """
