@@ -189,15 +189,21 @@ def _line(lines: Mapping[str, int], path: str) -> int:
     return 1
 
 
-def read_checked_yaml(
-    path: Path, shown: str, what: str, validator: Validator | None
-) -> tuple[dict[str, Any], dict[str, int]]:
-    """A policy or waivers file: one safe YAML mapping, validated; errors name file and line."""
+def _read_bytes(path: Path, shown: str, what: str) -> bytes:
     try:
-        text = decode(path.read_bytes())
-        parsed = list(parse_yaml(text, strict_tags=True))
+        return path.read_bytes()
     except OSError as exc:
         raise CheckerError(f"{shown}: cannot read {what}: {exc.strerror or exc}") from exc
+
+
+def read_checked_yaml(
+    path: Path, shown: str, what: str, validator: Validator | None, raw: bytes | None = None
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """A policy or waivers file (its bytes ``raw`` when read already): one safe YAML mapping,
+    validated; errors name file and line."""
+    try:
+        text = decode(_read_bytes(path, shown, what) if raw is None else raw)
+        parsed = list(parse_yaml(text, strict_tags=True))
     except InputError as exc:
         where = f"{shown}:{exc.line}" if exc.line else shown
         raise CheckerError(f"{where}: {exc.message}") from exc
@@ -274,15 +280,16 @@ def _read(spec: str) -> _PolicyFile:
         stem = spec.removesuffix(".yaml")
         if not path.exists() and stem in packs.builtin_names():
             raise CheckerError(f"{spec}: no such file; for the built-in pack, write builtin:{stem}")
+    raw = _read_bytes(path, shown, "policy")
     # Built-in packs are validated in full by the test suite, not at every start, and read
     # from their parsed JSON while it matches them.
-    ready = packs.parsed(path, path.read_bytes()) if builtin else None
+    ready = packs.parsed(path, raw) if builtin else None
     if ready is None:
         checker = None if builtin else _policy_file_validator()
-        ready = read_checked_yaml(path, shown, "policy", checker)
+        ready = read_checked_yaml(path, shown, "policy", checker, raw)
     data, lines = ready
     pack = data.get("pack") or (path.stem if not builtin else spec.split(":", 1)[1])
-    return _PolicyFile(shown, pack, data, lines, builtin, path.read_bytes())
+    return _PolicyFile(shown, pack, data, lines, builtin, raw)
 
 
 def _describe(data: Mapping[str, Any], path: str) -> str:
