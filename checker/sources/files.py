@@ -118,10 +118,13 @@ class FileJobs:
         self._named_must_be_jobs = named_must_be_jobs
         self.skipped = skipped
         self._entries: list[_Entry] | None = None
+        self._files: list[FileToRead] | None = None
 
     def files(self) -> list[FileToRead]:
         """The files to read, in the order their items come."""
-        return [entry for entry in self._walked() if isinstance(entry, FileToRead)]
+        if self._files is None:
+            self._files = [entry for entry in self._walked() if isinstance(entry, FileToRead)]
+        return self._files
 
     def __iter__(self) -> Iterator[Item]:
         return self.each(lambda files: map(read_one, files), lambda error: error)
