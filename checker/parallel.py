@@ -123,11 +123,7 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
 
 def _in_this_process(batch: list[FileToRead]) -> Iterator[FileResults]:
     """A batch whose worker died, read and evaluated here."""
-    assert _CONFIGURATION is not None
-    evaluator = _evaluator(_CONFIGURATION)
-    shared: dict[Any, Any] = {}
-    for file in batch:
-        yield _evaluate_file(evaluator, _CONFIGURATION, file, shared)
+    yield from _evaluate_files(batch)
 
 
 # The configuration the workers are forked with, and each worker's evaluator.
@@ -163,12 +159,18 @@ def _evaluator(configuration: Configuration) -> Evaluator:
 def _evaluate_batch(batch: list[FileToRead]) -> bytes:
     """In a worker: each file's compact results (None for a file passed over), pickled with
     the rules as their positions in the policy."""
+    assert _CONFIGURATION is not None
+    rules = [compiled.rule for compiled in _CONFIGURATION.policy.compiled]
+    return _dumps(_evaluate_files(batch), rules)
+
+
+def _evaluate_files(batch: list[FileToRead]) -> list[FileResults]:
+    """Each file's compact results (None for a file passed over), with ``_CONFIGURATION``."""
     configuration = _CONFIGURATION
     assert configuration is not None
     evaluator = _evaluator(configuration)
     shared: dict[Any, Any] = {}  # equal strings stored once in the batch's message
-    found = [_evaluate_file(evaluator, configuration, file, shared) for file in batch]
-    return _dumps(found, [compiled.rule for compiled in configuration.policy.compiled])
+    return [_evaluate_file(evaluator, configuration, file, shared) for file in batch]
 
 
 def _evaluate_file(
