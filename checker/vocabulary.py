@@ -103,9 +103,9 @@ class JobValidator(Validator):  # type: ignore[misc]
 
     def _each_string(self, field: str, value: Any) -> list[str]:
         """A string or a list of strings; anything else is an error (and yields nothing)."""
-        values = value if isinstance(value, list) else [value]
-        if not all(isinstance(v, str) for v in values):
-            self._error(field, "must be a string or a list of strings")
+        values = _strings(value)
+        if values is None:
+            self._error(field, _NOT_STRINGS)
             return []
         return values
 
@@ -394,6 +394,15 @@ def _all_keywords(name: str) -> set[str]:
     }
 
 
+_NOT_STRINGS = "must be a string or a list of strings"
+
+
+def _strings(value: Any) -> list[str] | None:
+    """A string or a list of strings, as a list; None for anything else."""
+    values = value if isinstance(value, list) else [value]
+    return values if all(isinstance(v, str) for v in values) else None
+
+
 def s3_overlaps(
     root: Mapping[str, Any], path: str, value: Any, roles: Any
 ) -> list[tuple[bool, str]]:
@@ -403,9 +412,9 @@ def s3_overlaps(
     opaque = set(derived.get("unknown") or ()) | set(derived.get("unresolved") or ())
     if path in opaque:
         return [(True, "the location is not known")]
-    values = value if isinstance(value, list) else [value]
-    if not all(isinstance(v, str) for v in values):
-        return [(False, "must be a string or a list of strings")]
+    values = _strings(value)
+    if values is None:
+        return [(False, _NOT_STRINGS)]
     problems: list[tuple[bool, str]] = []
     for uri in values:
         here = _folder(uri)
