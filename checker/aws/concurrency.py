@@ -14,6 +14,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from statistics import median
 from typing import Any, TypeVar
 
 from checker.aws.connection import AUTO_MAX, AUTO_MIN
@@ -108,7 +109,7 @@ class CallLimit:
         now = self._clock()
         elapsed = now - (self._window_started or now)
         rate = len(self._walls) / elapsed if elapsed > 0 else math.inf
-        wall, cpu = _median(self._walls), _median(self._cpus)
+        wall, cpu = median(self._walls), median(self._cpus)
         self._walls, self._cpus, self._window_started = [], [], now
         self.decide(rate, wall, cpu)
 
@@ -136,9 +137,3 @@ class CallLimit:
                 self._condition.notify_all()
             self.limit = limit
             self.history.append(limit)
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
